@@ -1,0 +1,93 @@
+#pragma once
+// The typed configuration every stage is built from: parsed once from sluice.cf (main.cf
+// syntax), the accounts file and the lookup tables it names. Each stage takes only its own
+// struct. Defaults are documented in conf/sluice.cf and config/parameters.cpp.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sluice/config/network.h"
+
+namespace sluice::config {
+
+using Seconds = std::chrono::seconds;
+
+struct SmtpdSettings {
+  ListenAddress listen{"127.0.0.1", 2525};        // smtpd_listen
+  std::string myhostname;                          // myhostname (default: the host's name)
+  std::string banner;                              // smtpd_banner, after expansion
+  std::vector<Network> mynetworks;                 // mynetworks: clients that may relay
+  std::uint64_t message_size_limit = 10'240'000;  // message_size_limit (0: unlimited)
+  std::uint32_t recipient_limit = 1000;            // smtpd_recipient_limit
+  Seconds timeout{300};                            // smtpd_timeout, per command line
+  std::uint32_t line_length_limit = 2048;          // line_length_limit (command lines)
+  std::uint32_t hopcount_limit = 50;               // hopcount_limit
+  std::string campaign_header = "X-Campaign-ID";          // campaign_header
+  std::string campaign_group_header = "X-Campaign-Group"; // campaign_group_header
+  std::uint32_t max_connections = 10'000;          // smtpd_max_connections
+};
+
+struct QueueSettings {
+  std::string directory;                           // queue_directory (absolute after loading)
+  std::uint64_t map_size = 1ull << 30;             // queue_map_size: initial LMDB map size
+  std::uint64_t map_size_limit = 64ull << 30;      // queue_map_size_limit: growth stops here
+  Seconds maximal_queue_lifetime{5 * 86400};       // maximal_queue_lifetime
+  Seconds minimal_backoff_time{300};               // minimal_backoff_time
+  Seconds maximal_backoff_time{4000};              // maximal_backoff_time
+  Seconds dead_message_lifetime{7 * 86400};        // dead_message_lifetime
+  std::uint32_t delivery_concurrency = 64;         // default_process_limit: deliveries at once
+};
+
+struct AdminSettings {
+  ListenAddress listen{"127.0.0.1", 8025};          // admin_listen
+  std::map<std::string, std::string> tokens;        // admin_tokens: token -> name
+  std::string client_token;                         // sluicectl_token: token sluicectl sends
+};
+
+enum class EndpointKind { smtp, maildir };
+enum class TlsMode { none, starttls, smtps };
+
+struct Rate {
+  double per_second = 0;  // 0: unlimited
+  std::string text;       // as written ("20/s"), for display
+};
+
+struct AccountSpec {
+  std::string name;
+  EndpointKind kind = EndpointKind::smtp;
+  std::string host;          // smtp: host name or address (brackets removed)
+  std::uint16_t port = 25;   // smtp
+  std::string maildir_path;  // maildir: absolute after loading
+  TlsMode tls = TlsMode::starttls;
+  bool tls_verify = true;
+  std::string pool = "default";
+  std::uint32_t weight = 1;
+  std::uint32_t max_connections = 10;
+  std::uint32_t max_messages_per_connection = 100;
+  Rate rate;
+  std::uint32_t burst = 0;         // 0: same as one second of rate
+  std::uint32_t hourly_limit = 0;  // 0: unlimited
+  std::uint32_t daily_limit = 0;   // 0: unlimited
+  std::optional<std::string> username;  // from smtp_sasl_password_maps
+  std::optional<std::string> password;
+  std::string file;  // where it was declared, for messages
+  int line = 0;
+};
+
+struct Settings {
+  std::string config_file;       // absolute
+  std::string config_directory;  // absolute; relative paths resolve here
+  std::uint32_t io_threads = 0;  // io_threads: 0 means one per core
+  std::string log_level = "info";  // log_level: trace|debug|info|warn|error
+  SmtpdSettings smtpd;
+  QueueSettings queue;
+  AdminSettings admin;
+  ListenAddress metrics_listen{"127.0.0.1", 9465};  // metrics_listen
+  std::vector<AccountSpec> accounts;                // upstream_accounts file
+};
+
+}  // namespace sluice::config
