@@ -16,6 +16,9 @@ namespace sluice::config {
 
 using Seconds = std::chrono::seconds;
 
+// smtpd_tls_security_level: none (no STARTTLS), may (offered), encrypt (required).
+enum class TlsSecurityLevel { none, may, encrypt };
+
 struct SmtpdSettings {
   ListenAddress listen{"127.0.0.1", 2525};        // smtpd_listen
   std::string myhostname;                          // myhostname (default: the host's name)
@@ -29,6 +32,13 @@ struct SmtpdSettings {
   std::string campaign_header = "X-Campaign-ID";          // campaign_header
   std::string campaign_group_header = "X-Campaign-Group"; // campaign_group_header
   std::uint32_t max_connections = 10'000;          // smtpd_max_connections
+  std::uint32_t hard_error_limit = 20;             // smtpd_hard_error_limit: errors, then 421
+  std::string tls_cert_file;                       // smtpd_tls_cert_file (absolute, or empty)
+  std::string tls_key_file;                        // smtpd_tls_key_file (absolute, or empty)
+  TlsSecurityLevel tls_security_level = TlsSecurityLevel::none;  // smtpd_tls_security_level
+  bool sasl_auth_enable = false;                   // smtpd_sasl_auth_enable
+  bool tls_auth_only = true;                       // smtpd_tls_auth_only: AUTH only after TLS
+  std::map<std::string, std::string> sasl_users;   // smtpd_sasl_password_maps: user -> password
 };
 
 struct QueueSettings {
@@ -39,13 +49,13 @@ struct QueueSettings {
   Seconds minimal_backoff_time{300};               // minimal_backoff_time
   Seconds maximal_backoff_time{4000};              // maximal_backoff_time
   Seconds dead_message_lifetime{7 * 86400};        // dead_message_lifetime
-  std::uint32_t delivery_concurrency = 64;         // default_process_limit: deliveries at once
+  std::uint32_t delivery_concurrency = 64;         // delivery_concurrency_limit: deliveries at once
 };
 
 struct AdminSettings {
   ListenAddress listen{"127.0.0.1", 8025};          // admin_listen
   std::map<std::string, std::string> tokens;        // admin_tokens: token -> name
-  std::string client_token;                         // sluicectl_token: token sluicectl sends
+  std::string client_token;                         // admin_tokens first line: sluicectl sends it
 };
 
 enum class EndpointKind { smtp, maildir };
@@ -72,6 +82,7 @@ struct AccountSpec {
   std::uint32_t burst = 0;         // 0: same as one second of rate
   std::uint32_t hourly_limit = 0;  // 0: unlimited
   std::uint32_t daily_limit = 0;   // 0: unlimited
+  std::string sender_rewrite;      // sender_rewrite=ADDRESS: envelope sender to use (empty: keep)
   std::optional<std::string> username;  // from smtp_sasl_password_maps
   std::optional<std::string> password;
   std::string file;  // where it was declared, for messages
@@ -87,6 +98,8 @@ struct Settings {
   QueueSettings queue;
   AdminSettings admin;
   ListenAddress metrics_listen{"127.0.0.1", 9465};  // metrics_listen
+  std::string smtp_tls_ca_file;  // smtp_tls_CAfile: CAs for upstream checks (empty: system's)
+  Rate default_campaign_rate;    // default_campaign_rate (0: unlimited)
   std::vector<AccountSpec> accounts;                // upstream_accounts file
 };
 

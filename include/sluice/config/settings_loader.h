@@ -8,17 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "sluice/config/diagnostic.h"
 #include "sluice/config/settings.h"
 
 namespace sluice::config {
-
-struct Diagnostic {
-  std::string file;  // "-o" for command-line overrides
-  int line = 0;      // 0 when no line applies
-  bool error = true; // false: a warning (unknown parameter, ...)
-  std::string message;
-  std::string to_string() const;  // "file:line: message", "file:line: warning: message"
-};
 
 using Overrides = std::vector<std::pair<std::string, std::string>>;  // from -o name=value
 

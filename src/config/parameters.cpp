@@ -1,0 +1,68 @@
+#include "parameters.h"
+
+#include <algorithm>
+#include <array>
+
+namespace sluice::config {
+namespace {
+
+using K = DefaultKind;
+
+// Keep sorted by name (checked by a unit test); defaults match conf/sluice.cf and settings.h.
+// The *_maps and admin_tokens values name where secrets live; they are masked in case
+// someone pastes a secret where a table belongs.
+constexpr std::array registry{
+    ParameterInfo{"admin_listen", "127.0.0.1:8025", false, "admin HTTP API address"},
+    ParameterInfo{"admin_tokens", "", true, "table of `name token` for the admin API"},
+    ParameterInfo{"campaign_group_header", "X-Campaign-Group", false, "campaign group header"},
+    ParameterInfo{"campaign_header", "X-Campaign-ID", false, "campaign id header"},
+    ParameterInfo{"config_directory", "", false, "folder of this file (read-only)",
+                  K::config_directory},
+    ParameterInfo{"dead_message_lifetime", "7d", false, "how long dead messages are kept"},
+    ParameterInfo{"default_campaign_rate", "0", false, "rate per campaign (0: unlimited)"},
+    ParameterInfo{"delivery_concurrency_limit", "64", false, "deliveries in progress at once"},
+    ParameterInfo{"hopcount_limit", "50", false, "maximal Received: headers"},
+    ParameterInfo{"io_threads", "0", false, "network threads (0: one per core)"},
+    ParameterInfo{"line_length_limit", "2048", false, "maximal SMTP command line length"},
+    ParameterInfo{"log_level", "info", false, "trace, debug, info, warn or error"},
+    ParameterInfo{"mail_name", "sluice", false, "name in the banner"},
+    ParameterInfo{"maximal_backoff_time", "4000s", false, "longest retry delay"},
+    ParameterInfo{"maximal_queue_lifetime", "5d", false, "bounce after this long in the queue"},
+    ParameterInfo{"message_size_limit", "10240000", false, "bytes per message (0: unlimited)"},
+    ParameterInfo{"metrics_listen", "127.0.0.1:9465", false, "Prometheus endpoint address"},
+    ParameterInfo{"minimal_backoff_time", "300s", false, "shortest retry delay"},
+    ParameterInfo{"myhostname", "", false, "this host's name (default: gethostname)", K::host_name},
+    ParameterInfo{"mynetworks", "127.0.0.0/8 [::1]/128", false, "clients that may relay"},
+    ParameterInfo{"queue_directory", "/var/spool/sluice", false, "where the queue lives"},
+    ParameterInfo{"queue_map_size", "1073741824", false, "initial LMDB map size"},
+    ParameterInfo{"queue_map_size_limit", "68719476736", false, "LMDB map size limit"},
+    ParameterInfo{"smtp_sasl_password_maps", "", true, "table of `account user:password`"},
+    ParameterInfo{"smtp_tls_CAfile", "", false, "CA file for upstream TLS (empty: system)"},
+    ParameterInfo{"smtpd_banner", "$myhostname ESMTP $mail_name", false, "220 greeting text"},
+    ParameterInfo{"smtpd_hard_error_limit", "20", false, "errors before disconnect"},
+    ParameterInfo{"smtpd_listen", "127.0.0.1:2525", false, "SMTP listen address"},
+    ParameterInfo{"smtpd_max_connections", "10000", false, "concurrent SMTP clients"},
+    ParameterInfo{"smtpd_recipient_limit", "1000", false, "recipients per message"},
+    ParameterInfo{"smtpd_sasl_auth_enable", "no", false, "offer SMTP AUTH to clients"},
+    ParameterInfo{"smtpd_sasl_password_maps", "", true, "table of `user password` for AUTH"},
+    ParameterInfo{"smtpd_timeout", "300s", false, "time to wait for a client command"},
+    ParameterInfo{"smtpd_tls_auth_only", "yes", false, "offer AUTH only after STARTTLS"},
+    ParameterInfo{"smtpd_tls_cert_file", "", false, "server certificate chain (PEM)"},
+    ParameterInfo{"smtpd_tls_key_file", "", false, "server private key (PEM)"},
+    ParameterInfo{"smtpd_tls_security_level", "none", false, "none, may or encrypt"},
+    ParameterInfo{"upstream_accounts", "$config_directory/accounts.cf", false,
+                  "the upstream accounts file"},
+};
+
+}  // namespace
+
+std::span<const ParameterInfo> parameter_registry() { return registry; }
+
+const ParameterInfo* find_parameter(std::string_view name) {
+  const auto it =
+      std::lower_bound(registry.begin(), registry.end(), name,
+                       [](const ParameterInfo& p, std::string_view n) { return p.name < n; });
+  return it != registry.end() && it->name == name ? &*it : nullptr;
+}
+
+}  // namespace sluice::config

@@ -1,0 +1,252 @@
+#include "sluice/config/settings_loader.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <limits>
+#include <set>
+
+#include "parameter_reader.h"
+#include "parameters.h"
+#include "paths.h"
+#include "sluice/config/expansion.h"
+#include "sluice/config/main_cf.h"
+#include "table_settings.h"
+#include "text.h"
+
+namespace sluice::config {
+namespace {
+
+constexpr std::uint64_t max_u32 = std::numeric_limits<std::uint32_t>::max();
+
+// The merged parameter definitions of one load: registry defaults, then the file, then -o.
+struct Configuration {
+  std::string config_file;       // absolute
+  std::string config_directory;  // absolute
+  Definitions definitions;
+  std::set<std::string, std::less<>> set_explicitly;  // registry names defined in file or -o
+};
+
+std::string host_name() {
+  char buffer[256] = {};
+  if (::gethostname(buffer, sizeof buffer - 1) != 0 || buffer[0] == '\0') return "localhost";
+  return buffer;
+}
+
+// Adds one definition from the file or -o, checking the name against the registry.
+void define(Configuration& config, const std::string& name, Definition definition,
+            std::vector<Diagnostic>& diagnostics) {
+  const ParameterInfo* info = find_parameter(name);
+  if (info != nullptr && info->kind == DefaultKind::config_directory) {
+    diagnostics.push_back({definition.file, definition.line, true,
+                           "config_directory is built in (the folder of the config file) and "
+                           "cannot be set"});
+    return;
+  }
+  if (info == nullptr) {
+    diagnostics.push_back(
+        {definition.file, definition.line, false, "unknown parameter '" + name + "'"});
+  } else {
+    config.set_explicitly.insert(name);
+  }
+  config.definitions[name] = std::move(definition);
+}
+
+std::optional<Configuration> read_configuration(const std::string& config_file,
+                                                const Overrides& overrides,
+                                                std::vector<Diagnostic>& diagnostics) {
+  Configuration config;
+  config.config_file = absolute_path(config_file);
+  const auto slash = config.config_file.rfind('/');
+  config.config_directory = slash == 0 ? "/" : config.config_file.substr(0, slash);
+  auto text = read_text_file(config.config_file);
+  if (!text) {
+    diagnostics.push_back(
+        {config.config_file, 0, true, "cannot read configuration: " + text.error().message});
+    return std::nullopt;
+  }
+  for (const auto& p : parameter_registry()) {
+    std::string value(p.default_value);
+    if (p.kind == DefaultKind::host_name) value = host_name();
+    if (p.kind == DefaultKind::config_directory) value = config.config_directory;
+    config.definitions[std::string(p.name)] = Definition{value, config.config_file, 0};
+  }
+  auto parsed = parse_main_cf(*text, config.config_file);
+  diagnostics.insert(diagnostics.end(), parsed.diagnostics.begin(), parsed.diagnostics.end());
+  for (auto& [name, definition] : parsed.definitions) {
+    define(config, name, std::move(definition), diagnostics);
+  }
+  for (const auto& [name, value] : overrides) {
+    const std::string clean(trim(name));
+    if (!is_parameter_name(clean)) {
+      diagnostics.push_back({"-o", 0, true, "bad parameter name '" + clean + "'"});
+      continue;
+    }
+    define(config, clean, Definition{std::string(trim(value)), "-o", 0}, diagnostics);
+  }
+  return config;
+}
+
+void read_smtpd(ParameterReader& r, SmtpdSettings& s) {
+  r.listen("smtpd_listen", s.listen);
+  if (auto host = r.text("myhostname")) {
+    if (host->empty() || host->find_first_of(" \t") != std::string::npos) {
+      r.error("myhostname", "bad value for myhostname: must be one non-empty word");
+    }
+    s.myhostname = *host;
+  }
+  if (auto banner = r.text("smtpd_banner")) s.banner = *banner;
+  if (auto networks = r.text("mynetworks")) {
+    std::string list = *networks;
+    for (char& c : list) c = c == ',' ? ' ' : c;
+    std::string_view rest = list;
+    while (!(rest = trim(rest)).empty()) {
+      const auto word = first_word(rest, rest);
+      auto net = parse_network(word);
+      if (net)
+        s.mynetworks.push_back(*net);
+      else
+        r.error("mynetworks", "bad value for mynetworks: " + net.error().message);
+    }
+  }
+  r.size("message_size_limit", s.message_size_limit);
+  r.number("smtpd_recipient_limit", s.recipient_limit, 1, max_u32);
+  r.duration("smtpd_timeout", s.timeout, Seconds{1});
+  r.number("line_length_limit", s.line_length_limit, 512, 1u << 20);
+  r.number("hopcount_limit", s.hopcount_limit, 1, 1000);
+  r.number("smtpd_max_connections", s.max_connections, 1, max_u32);
+  r.number("smtpd_hard_error_limit", s.hard_error_limit, 1, max_u32);
+  for (auto [name, out] : {std::pair{"campaign_header", &s.campaign_header},
+                           std::pair{"campaign_group_header", &s.campaign_group_header}}) {
+    auto header = r.text(name);
+    if (!header) continue;
+    const bool ok = !header->empty() && header->find_first_of(": \t") == std::string::npos;
+    if (ok)
+      *out = *header;
+    else
+      r.error(name, "bad value for " + std::string(name) + ": not a header field name");
+  }
+  r.readable_file("smtpd_tls_cert_file", s.tls_cert_file);
+  r.readable_file("smtpd_tls_key_file", s.tls_key_file);
+  if (auto level = r.text("smtpd_tls_security_level")) {
+    if (*level == "none")
+      s.tls_security_level = TlsSecurityLevel::none;
+    else if (*level == "may")
+      s.tls_security_level = TlsSecurityLevel::may;
+    else if (*level == "encrypt")
+      s.tls_security_level = TlsSecurityLevel::encrypt;
+    else
+      r.error("smtpd_tls_security_level", "bad value for smtpd_tls_security_level: '" + *level +
+                                              "' is not none, may or encrypt");
+  }
+  r.boolean("smtpd_sasl_auth_enable", s.sasl_auth_enable);
+  r.boolean("smtpd_tls_auth_only", s.tls_auth_only);
+}
+
+void read_queue(ParameterReader& r, QueueSettings& q) {
+  r.path("queue_directory", q.directory);
+  if (q.directory.empty()) r.error("queue_directory", "queue_directory must not be empty");
+  r.size("queue_map_size", q.map_size, 1u << 20);
+  r.size("queue_map_size_limit", q.map_size_limit, 1u << 20);
+  r.duration("maximal_queue_lifetime", q.maximal_queue_lifetime);
+  r.duration("minimal_backoff_time", q.minimal_backoff_time, Seconds{1});
+  r.duration("maximal_backoff_time", q.maximal_backoff_time, Seconds{1});
+  r.duration("dead_message_lifetime", q.dead_message_lifetime);
+  r.number("delivery_concurrency_limit", q.delivery_concurrency, 1, 1'000'000);
+}
+
+// Rules that involve more than one parameter; reported at the one that most likely is wrong.
+void cross_check(ParameterReader& r, const Settings& s) {
+  if (s.queue.maximal_backoff_time < s.queue.minimal_backoff_time) {
+    r.error("maximal_backoff_time",
+            "maximal_backoff_time must not be less than "
+            "minimal_backoff_time");
+  }
+  if (s.queue.map_size > s.queue.map_size_limit) {
+    r.error("queue_map_size", "queue_map_size must not exceed queue_map_size_limit");
+  }
+  if (s.smtpd.tls_cert_file.empty() != s.smtpd.tls_key_file.empty()) {
+    r.error("smtpd_tls_cert_file", "smtpd_tls_cert_file and smtpd_tls_key_file go together");
+  }
+  if (s.smtpd.tls_security_level != TlsSecurityLevel::none && s.smtpd.tls_cert_file.empty()) {
+    r.error("smtpd_tls_security_level",
+            "smtpd_tls_security_level may or encrypt needs smtpd_tls_cert_file and "
+            "smtpd_tls_key_file");
+  }
+  if (s.smtpd.sasl_auth_enable && s.smtpd.sasl_users.empty()) {
+    r.error("smtpd_sasl_auth_enable",
+            "smtpd_sasl_auth_enable = yes needs users in smtpd_sasl_password_maps");
+  }
+  if (s.smtpd.sasl_auth_enable && s.smtpd.tls_auth_only &&
+      s.smtpd.tls_security_level == TlsSecurityLevel::none) {
+    r.warning("smtpd_sasl_auth_enable",
+              "AUTH is never offered: smtpd_tls_auth_only = yes and smtpd_tls_security_level "
+              "= none");
+  }
+}
+
+}  // namespace
+
+LoadResult load_settings(const std::string& config_file, const Overrides& overrides) {
+  LoadResult result;
+  auto& diagnostics = result.diagnostics;
+  auto config = read_configuration(config_file, overrides, diagnostics);
+  if (!config) return result;
+  Expander expander(config->definitions);
+  std::vector<Diagnostic> found;
+  ParameterReader r(config->definitions, expander, config->config_directory, found);
+
+  Settings s;
+  s.config_file = config->config_file;
+  s.config_directory = config->config_directory;
+  r.number("io_threads", s.io_threads, 0, 1024);
+  if (auto level = r.text("log_level")) {
+    static constexpr std::string_view levels[] = {"trace", "debug", "info", "warn", "error"};
+    if (std::find(std::begin(levels), std::end(levels), *level) != std::end(levels)) {
+      s.log_level = *level;
+    } else {
+      r.error("log_level",
+              "bad value for log_level: '" + *level + "' is not trace, debug, info, warn or error");
+    }
+  }
+  read_smtpd(r, s.smtpd);
+  read_queue(r, s.queue);
+  r.listen("admin_listen", s.admin.listen);
+  r.listen("metrics_listen", s.metrics_listen);
+  r.readable_file("smtp_tls_CAfile", s.smtp_tls_ca_file);
+  r.rate("default_campaign_rate", s.default_campaign_rate);
+  load_accounts(r, s, found);
+  load_admin_tokens(r, s.admin, found);
+  load_sasl_users(r, s.smtpd, found);
+  cross_check(r, s);
+
+  // Expansion problems first: they usually explain the value errors that follow.
+  diagnostics.insert(diagnostics.end(), expander.diagnostics().begin(),
+                     expander.diagnostics().end());
+  diagnostics.insert(diagnostics.end(), found.begin(), found.end());
+  if (!has_error(diagnostics)) result.settings = std::move(s);
+  return result;
+}
+
+std::vector<ParameterLine> effective_parameters(const std::string& config_file,
+                                                const Overrides& overrides, bool non_default_only,
+                                                std::vector<Diagnostic>& diagnostics) {
+  std::vector<ParameterLine> lines;
+  auto config = read_configuration(config_file, overrides, diagnostics);
+  if (!config) return lines;
+  Expander expander(config->definitions);
+  for (const auto& p : parameter_registry()) {
+    const bool is_default = config->set_explicitly.count(p.name) == 0;
+    if (non_default_only && is_default) continue;
+    const Definition& definition = config->definitions.find(p.name)->second;
+    auto value = expander.value(p.name);
+    ParameterLine line{std::string(p.name), value ? *value : definition.value, is_default};
+    if (p.is_secret && !line.value.empty()) line.value = "(hidden)";
+    lines.push_back(std::move(line));
+  }
+  diagnostics.insert(diagnostics.end(), expander.diagnostics().begin(),
+                     expander.diagnostics().end());
+  return lines;
+}
+
+}  // namespace sluice::config

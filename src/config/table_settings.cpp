@@ -1,0 +1,112 @@
+#include "table_settings.h"
+
+#include <map>
+
+#include "paths.h"
+#include "sluice/config/accounts_file.h"
+#include "sluice/config/lookup_table.h"
+
+namespace sluice::config {
+namespace {
+
+constexpr std::size_t min_token_length = 16;
+
+struct LoadedTable {
+  std::string path;
+  LookupTable table;
+};
+
+// The table a parameter names; nullopt when the parameter is empty or the table is unusable
+// (reported at the parameter's definition).
+std::optional<LoadedTable> load_table(ParameterReader& reader, std::string_view name,
+                                      std::vector<Diagnostic>& diagnostics) {
+  const auto reference = reader.text(name);
+  if (!reference || reference->empty()) return std::nullopt;
+  auto path = table_path(*reference);
+  if (!path) {
+    reader.error(name, "bad value for " + std::string(name) + ": " + path.error().message);
+    return std::nullopt;
+  }
+  LoadedTable loaded{resolve_path(reader.config_directory(), *path), {}};
+  auto text = read_text_file(loaded.path);
+  if (!text) {
+    reader.error(name, "cannot read " + std::string(name) + " table '" + loaded.path +
+                           "': " + text.error().message);
+    return std::nullopt;
+  }
+  auto parsed = parse_lookup_table(*text, loaded.path);
+  diagnostics.insert(diagnostics.end(), parsed.diagnostics.begin(), parsed.diagnostics.end());
+  loaded.table = std::move(parsed.table);
+  return loaded;
+}
+
+}  // namespace
+
+void load_accounts(ParameterReader& reader, Settings& settings,
+                   std::vector<Diagnostic>& diagnostics) {
+  std::string path;
+  reader.path("upstream_accounts", path);
+  if (path.empty()) {
+    if (reader.text("upstream_accounts")) {
+      reader.error("upstream_accounts", "upstream_accounts must name the accounts file");
+    }
+    return;
+  }
+  auto text = read_text_file(path);
+  if (!text) {
+    reader.error("upstream_accounts",
+                 "cannot read upstream_accounts '" + path + "': " + text.error().message);
+    return;
+  }
+  auto parsed = parse_accounts_file(*text, path, reader.config_directory());
+  diagnostics.insert(diagnostics.end(), parsed.diagnostics.begin(), parsed.diagnostics.end());
+  settings.accounts = std::move(parsed.accounts);
+  if (auto credentials = load_table(reader, "smtp_sasl_password_maps", diagnostics)) {
+    join_credentials(settings.accounts, credentials->table, credentials->path, diagnostics);
+  }
+}
+
+void load_admin_tokens(ParameterReader& reader, AdminSettings& admin,
+                       std::vector<Diagnostic>& diagnostics) {
+  auto loaded = load_table(reader, "admin_tokens", diagnostics);
+  if (!loaded) {
+    const auto value = reader.text("admin_tokens");
+    if (value && value->empty()) {
+      reader.warning("admin_tokens",
+                     "admin_tokens is empty: the admin API answers 401 to every request");
+    }
+    return;
+  }
+  std::map<std::string, int> lines_by_token;
+  for (const auto& entry : loaded->table.entries()) {
+    // Never quote the token itself.
+    auto at = [&](std::string message) {
+      diagnostics.push_back({loaded->path, entry.line, true, std::move(message)});
+    };
+    if (entry.value.size() < min_token_length) {
+      at("token of '" + entry.key + "' is shorter than " + std::to_string(min_token_length) +
+         " characters");
+    } else if (entry.value.find_first_of(" \t") != std::string::npos) {
+      at("token of '" + entry.key + "' contains whitespace");
+    } else if (auto [it, fresh] = lines_by_token.try_emplace(entry.value, entry.line); !fresh) {
+      at("token of '" + entry.key + "' is the same as on line " + std::to_string(it->second));
+    } else {
+      admin.tokens[entry.value] = entry.key;
+    }
+  }
+  if (loaded->table.empty()) {
+    reader.warning("admin_tokens", "admin_tokens table '" + loaded->path +
+                                       "' is empty: the admin API answers 401 to every request");
+  } else {
+    admin.client_token = loaded->table.entries().front().value;
+  }
+}
+
+void load_sasl_users(ParameterReader& reader, SmtpdSettings& smtpd,
+                     std::vector<Diagnostic>& diagnostics) {
+  auto loaded = load_table(reader, "smtpd_sasl_password_maps", diagnostics);
+  if (!loaded) return;
+  for (const auto& entry : loaded->table.entries()) smtpd.sasl_users[entry.key] = entry.value;
+}
+
+}  // namespace sluice::config

@@ -1,0 +1,20 @@
+#pragma once
+// The parts of Settings that come from files named by parameters: the upstream accounts with
+// their credentials, the admin tokens and the SMTP AUTH users. Called by the settings loader
+// after the plain parameters; problems go to the reader's diagnostics.
+
+#include <vector>
+
+#include "parameter_reader.h"
+#include "sluice/config/settings.h"
+
+namespace sluice::config {
+
+void load_accounts(ParameterReader& reader, Settings& settings,
+                   std::vector<Diagnostic>& diagnostics);
+void load_admin_tokens(ParameterReader& reader, AdminSettings& admin,
+                       std::vector<Diagnostic>& diagnostics);
+void load_sasl_users(ParameterReader& reader, SmtpdSettings& smtpd,
+                     std::vector<Diagnostic>& diagnostics);
+
+}  // namespace sluice::config
