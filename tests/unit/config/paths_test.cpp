@@ -1,0 +1,36 @@
+#include "config/paths.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "temp_dir.h"
+
+namespace sluice::config {
+namespace {
+
+TEST(Paths, ResolveIsLexicalAndAbsolute) {
+  EXPECT_EQ(resolve_path("/etc/sluice", "accounts.cf"), "/etc/sluice/accounts.cf");
+  EXPECT_EQ(resolve_path("/etc/sluice", "../var/queue/"), "/etc/var/queue");
+  EXPECT_EQ(resolve_path("/etc/sluice", "./a//b/../c"), "/etc/sluice/a/c");
+  EXPECT_EQ(resolve_path("/etc/sluice", "/srv/q/."), "/srv/q");
+  EXPECT_EQ(resolve_path("/", "../../x"), "/x");
+}
+
+TEST(Paths, AbsolutePathUsesTheWorkingDirectory) {
+  const std::string cwd = std::filesystem::current_path().string();
+  EXPECT_EQ(absolute_path("conf/../conf/sluice.cf"), cwd + "/conf/sluice.cf");
+  EXPECT_EQ(absolute_path("/a/./b"), "/a/b");
+}
+
+TEST(Paths, ReadableFiles) {
+  testing::TempDir dir;
+  const std::string file = dir.write("t", "a b\n");
+  EXPECT_EQ(*read_text_file(file), "a b\n");
+  EXPECT_TRUE(check_readable_file(file).ok());
+  EXPECT_EQ(check_readable_file(dir.path()).error().message, "is a directory");
+  EXPECT_EQ(read_text_file(dir.path() + "/none").error().message, "No such file or directory");
+}
+
+}  // namespace
+}  // namespace sluice::config
