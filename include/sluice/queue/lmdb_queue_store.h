@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sluice/common/result.h"
 #include "sluice/queue/queue_store.h"
@@ -27,6 +28,40 @@ struct WriterCounters {
 };
 
 class LmdbQueueStore;
+// Opens (creating if needed) the environment, counts the records by state, starts the writer.
+// Errors: failed (cannot create/open), invalid (unsupported format version).
 Result<std::unique_ptr<LmdbQueueStore>> open_lmdb_queue_store(const LmdbOptions& options);
+
+struct StoreCore;
+class GroupCommit;
+
+// Built by open_lmdb_queue_store, owned by the composition root; see QueueStore for the threading
+// contract. The destructor lets the writer finish every pending operation (their callbacks run)
+// before it closes the environment.
+class LmdbQueueStore final : public QueueStore {
+ public:
+  LmdbQueueStore(std::unique_ptr<StoreCore> core, std::size_t max_batch_operations);
+  ~LmdbQueueStore() override;
+  LmdbQueueStore(const LmdbQueueStore&) = delete;
+  LmdbQueueStore& operator=(const LmdbQueueStore&) = delete;
+
+  void enqueue(QueuedMessage message, std::string body, Done done) override;
+  void modify(mail::QueueId id, Modifier modifier, Done done) override;
+  void modify_all(Modifier modifier, Done done) override;
+
+  Result<std::vector<DueEntry>> due(SystemTime now, std::size_t limit) override;
+  Result<std::optional<SystemTime>> next_due() override;
+  Result<QueuedMessage> find(const mail::QueueId& id) override;
+  Result<std::string> body(const mail::QueueId& id) override;
+  Result<void> scan(const mail::QueueId& after,
+                    const std::function<bool(const QueuedMessage&)>& visit) override;
+  Result<QueueStats> stats() override;
+
+  WriterCounters counters() const;
+
+ private:
+  std::unique_ptr<StoreCore> core_;
+  std::unique_ptr<GroupCommit> writer_;  // declared last: stops before core_ closes
+};
 
 }  // namespace sluice::queue
