@@ -20,9 +20,10 @@ struct ProtocolLimits {
   std::string myhostname = "localhost";
   std::string banner;                            // text after "220 "; default "<myhostname> ESMTP sluice"
   std::uint64_t message_size_limit = 10'240'000; // 0: unlimited
-  std::uint32_t recipient_limit = 1000;
+  std::uint32_t recipient_limit = 1000;          // 0: unlimited
   std::uint32_t line_length_limit = 2048;        // command lines, CRLF included
-  std::uint32_t hopcount_limit = 50;
+  std::uint32_t hopcount_limit = 50;             // Received: headers; 0: unlimited
+  std::uint32_t hard_error_limit = 20;           // 4xx/5xx replies before "421 4.7.0"; 0: unlimited
   std::string campaign_header = "X-Campaign-ID";
   std::string campaign_group_header = "X-Campaign-Group";
 };
@@ -86,6 +87,9 @@ class ServerProtocol {
   std::uint64_t lines_received() const;
   bool awaiting_commit() const;
   bool closed() const;
+  // Input held back: a partial command line (below line_length_limit) or input that arrived
+  // while a commit was under way. Never grows with an endless line.
+  std::size_t buffered_bytes() const;
 
  private:
   struct State;
