@@ -1,0 +1,171 @@
+#include "sluice/scheduler/queue_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include <boost/asio/io_context.hpp>
+
+#include "manual_clock.h"
+#include "memory_queue_store.h"
+
+namespace sluice::scheduler {
+namespace {
+
+using delivery::RecipientOutcome;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// A transport whose results the test chooses; it can also hold deliveries open.
+class ScriptedTransport final : public delivery::Transport {
+ public:
+  RecipientOutcome outcome = RecipientOutcome::delivered;
+  bool hold_open = false;
+  std::vector<delivery::DeliveryRequest> requests;
+  std::vector<Done> open;
+
+  void deliver(delivery::DeliveryRequest request, Done done) override {
+    requests.push_back(request);
+    if (hold_open) {
+      open.push_back(std::move(done));
+      return;
+    }
+    done(result_for(request));
+  }
+  delivery::DeliveryResult result_for(const delivery::DeliveryRequest& request) const {
+    delivery::DeliveryResult result{"scripted[test]", {}};
+    for (const auto& r : request.recipients) {
+      result.recipients.push_back({r, outcome, outcome == RecipientOutcome::delivered
+                                                   ? "250 2.0.0 ok"
+                                                   : "451 4.3.0 later"});
+    }
+    return result;
+  }
+};
+
+class QueueRunnerTest : public ::testing::Test {
+ protected:
+  void enqueue(const std::string& id, std::vector<std::string> rcpts = {"a@x"}) {
+    queue::QueuedMessage m;
+    m.id = id;
+    m.arrival = clock.now();
+    m.next_attempt = clock.now();
+    for (auto& r : rcpts) m.recipients.push_back({r, mail::RecipientState::pending, {}});
+    store.enqueue(m, "Subject: x\r\n\r\nbody\r\n", [](Result<void> r) { ASSERT_TRUE(r); });
+  }
+  std::unique_ptr<QueueRunner> make_runner(delivery::Transport* transport, std::size_t concurrency = 8) {
+    RunnerSettings settings;
+    settings.concurrency = concurrency;
+    settings.retry.backoff = {seconds(300), seconds(4000)};
+    settings.idle_poll = milliseconds(5);
+    return std::make_unique<QueueRunner>(
+        io, store, [transport](const queue::QueuedMessage&) { return transport; }, clock,
+        settings, [] { return 1.0; });
+  }
+  // Runs the loop until `done` holds or a bounded number of short slices passes.
+  template <class Pred>
+  bool run_until(Pred done) {
+    for (int i = 0; i < 200 && !done(); ++i) {
+      io.restart();  // the loop stops whenever it runs out of work
+      io.run_for(milliseconds(5));
+    }
+    return done();
+  }
+
+  boost::asio::io_context io;
+  testing::ManualClock clock;
+  testing::MemoryQueueStore store;
+};
+
+TEST_F(QueueRunnerTest, DeliveredMessageIsRemoved) {
+  ScriptedTransport transport;
+  enqueue("0000000000A00001", {"a@x", "b@x"});
+  auto runner = make_runner(&transport);
+  runner->start();
+  ASSERT_TRUE(run_until([&] { return !store.find("0000000000A00001"); }));
+  ASSERT_EQ(transport.requests.size(), 1u);
+  EXPECT_EQ(transport.requests[0].recipients, (std::vector<std::string>{"a@x", "b@x"}));
+  EXPECT_EQ(*transport.requests[0].body, "Subject: x\r\n\r\nbody\r\n");
+}
+
+TEST_F(QueueRunnerTest, DeferredMessageWaitsForItsBackoff) {
+  ScriptedTransport transport;
+  transport.outcome = RecipientOutcome::deferred;
+  enqueue("0000000000A00001");
+  auto runner = make_runner(&transport);
+  runner->start();
+  ASSERT_TRUE(run_until([&] {
+    auto m = store.find("0000000000A00001");
+    return m && m->attempts == 1;
+  }));
+  auto m = store.find("0000000000A00001");
+  EXPECT_EQ(m->next_attempt, clock.now() + seconds(300));
+  EXPECT_EQ(m->last_error, "451 4.3.0 later");
+
+  io.restart();
+  io.run_for(milliseconds(50));  // not due yet: nothing more happens
+  EXPECT_EQ(transport.requests.size(), 1u);
+
+  clock.advance(seconds(300));
+  transport.outcome = RecipientOutcome::delivered;
+  runner->wake();
+  ASSERT_TRUE(run_until([&] { return !store.find("0000000000A00001"); }));
+  EXPECT_EQ(transport.requests.size(), 2u);
+}
+
+TEST_F(QueueRunnerTest, NeverMoreThanConcurrencyInFlight) {
+  ScriptedTransport transport;
+  transport.hold_open = true;
+  for (int i = 0; i < 10; ++i) enqueue("0000000000A0000" + std::to_string(i));
+  auto runner = make_runner(&transport, 3);
+  runner->start();
+  ASSERT_TRUE(run_until([&] { return transport.requests.size() == 3; }));
+  io.restart();
+  io.run_for(milliseconds(30));
+  EXPECT_EQ(transport.requests.size(), 3u);
+  EXPECT_EQ(runner->in_flight(), 3u);
+
+  // Completing one frees one slot; the same message is never dispatched twice.
+  transport.hold_open = false;
+  auto first = std::move(transport.open.front());
+  first(transport.result_for(transport.requests.front()));
+  ASSERT_TRUE(run_until([&] { return transport.requests.size() == 10; }));
+  std::set<std::string> ids;
+  for (const auto& r : transport.requests) ids.insert(r.id);
+  EXPECT_EQ(ids.size(), 10u);
+  for (std::size_t i = 1; i < 3; ++i) transport.open[i](transport.result_for(transport.requests[i]));
+  ASSERT_TRUE(run_until([&] { return runner->in_flight() == 0; }));
+}
+
+TEST_F(QueueRunnerTest, NoUsableAccountDefersWithoutLosingTheMessage) {
+  enqueue("0000000000A00001");
+  auto runner = make_runner(nullptr);
+  runner->start();
+  ASSERT_TRUE(run_until([&] {
+    auto m = store.find("0000000000A00001");
+    return m && m->attempts == 1;
+  }));
+  auto m = store.find("0000000000A00001");
+  EXPECT_EQ(m->recipients[0].state, mail::RecipientState::pending);
+  EXPECT_NE(m->last_error.find("4.4.1"), std::string::npos);
+}
+
+TEST_F(QueueRunnerTest, MessageHeldDuringDeliveryStaysHeld) {
+  ScriptedTransport transport;
+  transport.hold_open = true;
+  transport.outcome = RecipientOutcome::deferred;
+  enqueue("0000000000A00001");
+  auto runner = make_runner(&transport);
+  runner->start();
+  ASSERT_TRUE(run_until([&] { return transport.requests.size() == 1; }));
+  store.modify("0000000000A00001", [](queue::QueuedMessage& m) {
+    m.state = queue::MessageState::held;
+    return queue::Edit::keep;
+  }, [](Result<void> r) { ASSERT_TRUE(r); });
+  transport.open[0](transport.result_for(transport.requests[0]));
+  ASSERT_TRUE(run_until([&] { return runner->in_flight() == 0; }));
+  EXPECT_EQ(store.find("0000000000A00001")->state, queue::MessageState::held);
+}
+
+}  // namespace
+}  // namespace sluice::scheduler
