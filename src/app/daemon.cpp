@@ -1,0 +1,198 @@
+#include "daemon.h"
+
+#include <unistd.h>
+
+#include <memory>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <spdlog/async.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "sluice/admin/http_server.h"
+#include "sluice/admin/queue_api.h"
+#include "sluice/delivery/maildir_transport.h"
+#include "sluice/queue/lmdb_queue_store.h"
+#include "sluice/scheduler/queue_runner.h"
+#include "sluice/smtpd/listener.h"
+
+namespace sluice::app {
+namespace {
+
+namespace asio = boost::asio;
+
+void setup_logging(const std::string& level) {
+  // Asynchronous so that a slow terminal or pipe never stalls an I/O thread.
+  spdlog::init_thread_pool(65536, 1);
+  auto logger = std::make_shared<spdlog::async_logger>(
+      "sluice", std::make_shared<spdlog::sinks::stderr_sink_mt>(), spdlog::thread_pool(),
+      spdlog::async_overflow_policy::block);
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%f%z sluice[%P]: %^%l%$: %v");
+  logger->set_level(spdlog::level::from_str(level));
+  logger->flush_on(spdlog::level::warn);
+  spdlog::set_default_logger(logger);
+}
+
+smtpd::ProtocolLimits protocol_limits(const config::SmtpdSettings& s) {
+  smtpd::ProtocolLimits limits;
+  limits.myhostname = s.myhostname;
+  limits.banner = s.banner;
+  limits.message_size_limit = s.message_size_limit;
+  limits.recipient_limit = s.recipient_limit;
+  limits.line_length_limit = s.line_length_limit;
+  limits.hopcount_limit = s.hopcount_limit;
+  limits.hard_error_limit = s.hard_error_limit;
+  limits.campaign_header = s.campaign_header;
+  limits.campaign_group_header = s.campaign_group_header;
+  return limits;
+}
+
+// The transports this stage can drive: Maildir accounts. SMTP accounts are validated by the
+// config loader and wait for the delivery stage.
+struct Transports {
+  std::vector<std::pair<const config::AccountSpec*, std::unique_ptr<delivery::Transport>>> usable;
+
+  delivery::Transport* for_pool(const std::string& pool) const {
+    for (const auto& [account, transport] : usable) {
+      if (account->pool == pool) return transport.get();
+    }
+    return nullptr;
+  }
+};
+
+bool open_transports(const config::Settings& settings, asio::any_io_executor blocking,
+                     Transports& out) {
+  for (const auto& account : settings.accounts) {
+    if (account.kind != config::EndpointKind::maildir) {
+      spdlog::warn("account {}: SMTP upstream accounts are not driven yet; not used", account.name);
+      continue;
+    }
+    auto transport = delivery::MaildirTransport::open(account.name, account.maildir_path,
+                                                      settings.smtpd.myhostname, blocking);
+    if (!transport) {
+      spdlog::critical("account {}: {}", account.name, transport.error().message);
+      return false;
+    }
+    out.usable.emplace_back(&account, std::move(*transport));
+  }
+  if (out.usable.empty()) spdlog::warn("no usable upstream account: mail will wait in the queue");
+  return true;
+}
+
+}  // namespace
+
+int run_daemon(const config::Settings& settings) {
+  setup_logging(settings.log_level);
+  const unsigned threads = settings.io_threads ? settings.io_threads
+                                               : std::max(1u, std::thread::hardware_concurrency());
+  SystemClock clock;
+  std::random_device seed_source;
+
+  asio::io_context io(static_cast<int>(threads));
+  asio::thread_pool blocking(2);  // file-system work of the Maildir transport
+
+  queue::LmdbOptions queue_options;
+  queue_options.directory = settings.queue.directory;
+  queue_options.map_size = settings.queue.map_size;
+  queue_options.map_size_limit = settings.queue.map_size_limit;
+  auto opened = queue::open_lmdb_queue_store(queue_options);
+  if (!opened) {
+    spdlog::critical("cannot open the queue in {}: {}", settings.queue.directory,
+                     opened.error().message);
+    spdlog::shutdown();
+    return 1;
+  }
+  std::unique_ptr<queue::QueueStore> store = std::move(*opened);
+
+  Transports transports;
+  if (!open_transports(settings, blocking.get_executor(), transports)) {
+    spdlog::shutdown();
+    return 1;
+  }
+
+  scheduler::RunnerSettings runner_settings;
+  runner_settings.concurrency = settings.queue.delivery_concurrency;
+  runner_settings.retry.backoff = {settings.queue.minimal_backoff_time,
+                                   settings.queue.maximal_backoff_time};
+  runner_settings.retry.maximal_queue_lifetime = settings.queue.maximal_queue_lifetime;
+  std::mt19937_64 jitter(seed_source());
+  scheduler::QueueRunner runner(
+      io, *store,
+      [&transports](const queue::QueuedMessage&) { return transports.for_pool("default"); },
+      clock, runner_settings,
+      [&jitter] { return std::uniform_real_distribution<double>(0.0, 1.0)(jitter); });
+
+  mail::QueueIdGenerator ids(clock, static_cast<std::uint32_t>(seed_source()));
+  smtpd::SmtpdContext smtpd_context;
+  smtpd_context.limits = protocol_limits(settings.smtpd);
+  smtpd_context.mynetworks = settings.smtpd.mynetworks;
+  smtpd_context.timeout = settings.smtpd.timeout;
+  smtpd_context.max_connections = settings.smtpd.max_connections;
+  smtpd_context.store = store.get();
+  smtpd_context.ids = &ids;
+  smtpd_context.clock = &clock;
+  smtpd_context.on_enqueued = [&runner] { runner.wake(); };
+
+  smtpd::Listener listener(io, smtpd_context);
+  if (auto ok = listener.open(settings.smtpd.listen); !ok) {
+    spdlog::critical("{}", ok.error().message);
+    spdlog::shutdown();
+    return 1;
+  }
+  admin::AdminServer admin_server(io.get_executor(), settings.admin);
+  admin::register_queue_api(admin_server.router(), *store, clock, [&runner] { runner.wake(); });
+  if (auto ok = admin_server.start(); !ok) {
+    spdlog::critical("admin API: {}", ok.error().message);
+    spdlog::shutdown();
+    return 1;
+  }
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int signal) {
+    if (ec) return;
+    spdlog::info("signal {}: stopping", signal);
+    listener.stop();
+    admin_server.stop();
+    runner.stop();
+    // Deliveries under way finish and record their results; then the loop may end.
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          asio::steady_timer pause(co_await asio::this_coro::executor);
+          const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+          while (runner.in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
+            pause.expires_after(std::chrono::milliseconds(20));
+            co_await pause.async_wait(asio::use_awaitable);
+          }
+          io.stop();
+        },
+        asio::detached);
+  });
+
+  listener.start();
+  runner.start();
+  spdlog::info("sluice started: smtpd {} (port {}), admin {}, queue {}, {} I/O threads",
+               settings.smtpd.listen.to_string(), listener.port(),
+               settings.admin.listen.to_string(), settings.queue.directory, threads);
+
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  blocking.join();
+  store.reset();  // drains pending writes before anything they call back into goes away
+  spdlog::info("sluice stopped");
+  spdlog::shutdown();
+  return 0;
+}
+
+}  // namespace sluice::app
