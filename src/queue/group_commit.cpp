@@ -95,11 +95,12 @@ void GroupCommit::commit(const std::vector<WriteOp*>& ops) {
 }
 
 int GroupCommit::attempt(const std::vector<WriteOp*>& ops) {
-  auto txn = begin();
-  if (!txn) {
-    for (WriteOp* op : ops) op->result = txn.error();
+  auto locked = core_.begin(0);
+  if (!locked) {
+    for (WriteOp* op : ops) op->result = locked.error();
     return 0;
   }
+  LmdbTxn* txn = &locked->txn;
   StateTally tally;
   std::vector<Result<void>> results;
   results.reserve(ops.size());
@@ -178,19 +179,11 @@ Result<void> GroupCommit::apply_modify_chunk(LmdbTxn& txn, WriteOp& op, StateTal
   return {};
 }
 
-Result<LmdbTxn> GroupCommit::begin() {
-  int rc = 0;
-  auto txn = LmdbTxn::begin(core_.env.get(), 0, &rc);
-  if (rc != MDB_MAP_RESIZED) return txn;
-  if (auto adopted = core_.adopt_map_size(); !adopted) return adopted.error();
-  return LmdbTxn::begin(core_.env.get(), 0);
-}
-
 bool GroupCommit::grow_map() {
   auto info = core_.env.info();
   if (!info || info->me_mapsize >= core_.map_size_limit) return false;
-  const std::uint64_t next = std::min<std::uint64_t>(
-      std::uint64_t{info->me_mapsize} * 2, core_.map_size_limit);
+  const std::uint64_t next =
+      std::min<std::uint64_t>(std::uint64_t{info->me_mapsize} * 2, core_.map_size_limit);
   std::unique_lock lock(core_.map_mutex);
   if (!core_.env.set_map_size(next)) return false;
   ++core_.map_resizes;

@@ -64,7 +64,6 @@ class GroupCommit {
   Result<void> apply_modify(LmdbTxn& txn, const mail::QueueId& id,
                             const QueueStore::Modifier& modifier, StateTally& tally);
   Result<void> apply_modify_chunk(LmdbTxn& txn, WriteOp& op, StateTally& tally);
-  Result<LmdbTxn> begin();
   bool grow_map();
 
   StoreCore& core_;

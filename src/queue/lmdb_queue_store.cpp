@@ -1,7 +1,6 @@
 #include "sluice/queue/lmdb_queue_store.h"
 
 #include <algorithm>
-#include <mutex>
 
 #include "group_commit.h"
 #include "record_codec.h"
@@ -9,29 +8,6 @@
 
 namespace sluice::queue {
 namespace {
-
-// A read transaction that keeps map resizes out while it lives (members end in reverse order:
-// the transaction before the lock).
-struct ReadTxn {
-  std::shared_lock<std::shared_mutex> lock;
-  LmdbTxn txn;
-};
-
-Result<ReadTxn> begin_read(StoreCore& core) {
-  std::shared_lock lock(core.map_mutex);
-  int rc = 0;
-  auto txn = LmdbTxn::begin(core.env.get(), MDB_RDONLY, &rc);
-  if (rc == MDB_MAP_RESIZED) {
-    lock.unlock();
-    if (auto adopted = core.adopt_map_size(); !adopted) return adopted.error();
-    lock.lock();
-    auto again = LmdbTxn::begin(core.env.get(), MDB_RDONLY);
-    if (!again) return again.error();
-    return ReadTxn{std::move(lock), std::move(*again)};
-  }
-  if (!txn) return txn.error();
-  return ReadTxn{std::move(lock), std::move(*txn)};
-}
 
 std::uint64_t non_negative(std::int64_t count) {
   return count < 0 ? 0 : static_cast<std::uint64_t>(count);
@@ -95,7 +71,7 @@ void LmdbQueueStore::modify_all(Modifier modifier, Done done) {
 }
 
 Result<std::vector<DueEntry>> LmdbQueueStore::due(SystemTime now, std::size_t limit) {
-  auto read = begin_read(*core_);
+  auto read = core_->begin(MDB_RDONLY);
   if (!read) return read.error();
   std::vector<DueEntry> entries;
   auto cursor = LmdbCursor::open(read->txn, core_->tables.due);
@@ -112,7 +88,7 @@ Result<std::vector<DueEntry>> LmdbQueueStore::due(SystemTime now, std::size_t li
 }
 
 Result<std::optional<SystemTime>> LmdbQueueStore::next_due() {
-  auto read = begin_read(*core_);
+  auto read = core_->begin(MDB_RDONLY);
   if (!read) return read.error();
   auto cursor = LmdbCursor::open(read->txn, core_->tables.due);
   if (!cursor) return cursor.error();
@@ -125,7 +101,7 @@ Result<std::optional<SystemTime>> LmdbQueueStore::next_due() {
 }
 
 Result<QueuedMessage> LmdbQueueStore::find(const mail::QueueId& id) {
-  auto read = begin_read(*core_);
+  auto read = core_->begin(MDB_RDONLY);
   if (!read) return read.error();
   return core_->tables.load(read->txn, id);
 }
@@ -134,7 +110,7 @@ Result<std::string> LmdbQueueStore::body(const mail::QueueId& id) {
   if (id.empty() || id.size() > kMaxIdBytes) {
     return make_error("no body for " + id, ErrorCode::not_found);
   }
-  auto read = begin_read(*core_);
+  auto read = core_->begin(MDB_RDONLY);
   if (!read) return read.error();
   auto bytes = read->txn.get(core_->tables.bodies, id);
   if (!bytes) return bytes.error();
@@ -144,7 +120,7 @@ Result<std::string> LmdbQueueStore::body(const mail::QueueId& id) {
 
 Result<void> LmdbQueueStore::scan(const mail::QueueId& after,
                                   const std::function<bool(const QueuedMessage&)>& visit) {
-  auto read = begin_read(*core_);
+  auto read = core_->begin(MDB_RDONLY);
   if (!read) return read.error();
   return core_->tables.scan(read->txn, after, visit);
 }

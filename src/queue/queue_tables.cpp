@@ -27,9 +27,15 @@ Result<void> del_due_key(LmdbTxn& txn, MDB_dbi due, const QueuedMessage& m) {
 void StateTally::count(MessageState state, std::int64_t delta) {
   messages += delta;
   switch (state) {
-    case MessageState::active: active += delta; break;
-    case MessageState::held: held += delta; break;
-    case MessageState::dead: dead += delta; break;
+    case MessageState::active:
+      active += delta;
+      break;
+    case MessageState::held:
+      held += delta;
+      break;
+    case MessageState::dead:
+      dead += delta;
+      break;
   }
 }
 
@@ -37,7 +43,10 @@ Result<QueueTables> QueueTables::open(LmdbEnv& env) {
   auto txn = LmdbTxn::begin(env.get(), 0);
   if (!txn) return txn.error();
   QueueTables t;
-  struct Named { const char* name; MDB_dbi* dbi; };
+  struct Named {
+    const char* name;
+    MDB_dbi* dbi;
+  };
   for (auto [name, dbi] : {Named{"messages", &t.messages}, Named{"bodies", &t.bodies},
                            Named{"due", &t.due}, Named{"meta", &t.meta}}) {
     auto opened = txn->open_dbi(name, MDB_CREATE);
@@ -53,7 +62,8 @@ Result<QueueTables> QueueTables::open(LmdbEnv& env) {
     }
   } else if (**format != std::string_view(&version, 1)) {
     return make_error("the queue has an unsupported format version; this build reads version " +
-                      std::to_string(kRecordVersion), ErrorCode::invalid);
+                          std::to_string(kRecordVersion),
+                      ErrorCode::invalid);
   }
   if (auto committed = txn->commit(); !committed) return committed.error();
   return t;

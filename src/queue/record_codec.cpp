@@ -121,8 +121,8 @@ std::string encode_record(const QueuedMessage& m) {
   put_varint(out, m.size);
   put_string(out, m.campaign);
   put_string(out, m.campaign_group);
-  out.push_back(static_cast<char>((m.smtputf8 ? kFlagSmtputf8 : 0) |
-                                  (m.eight_bit ? kFlagEightBit : 0)));
+  out.push_back(
+      static_cast<char>((m.smtputf8 ? kFlagSmtputf8 : 0) | (m.eight_bit ? kFlagEightBit : 0)));
   put_string(out, m.client);
   put_varint(out, m.attempts);
   put_signed(out, to_micros(m.next_attempt));

@@ -13,6 +13,13 @@
 
 namespace sluice::queue {
 
+// A transaction that keeps map resizes out while it lives (members end in reverse order: the
+// transaction before the lock).
+struct LockedTxn {
+  std::shared_lock<std::shared_mutex> lock;
+  LmdbTxn txn;
+};
+
 struct StoreCore {
   StoreCore(LmdbEnv e, QueueTables t, std::uint64_t limit)
       : env(std::move(e)), tables(t), map_size_limit(limit) {}
@@ -21,8 +28,8 @@ struct StoreCore {
   const QueueTables tables;
   const std::uint64_t map_size_limit;
 
-  // mdb_env_set_mapsize needs no live transaction in this process: read transactions hold this
-  // shared for their short life; the writer holds it exclusively only while it resizes.
+  // mdb_env_set_mapsize needs no live transaction in this process: every transaction holds this
+  // shared for its short life (begin()); a resize holds it exclusively.
   std::shared_mutex map_mutex;
 
   // Counts as of the last commit, written only by the writer thread.
@@ -42,10 +49,25 @@ struct StoreCore {
     dead += change.dead;
   }
 
-  // Adopts a map size another process set (MDB_MAP_RESIZED from mdb_txn_begin).
-  Result<void> adopt_map_size() {
-    std::unique_lock lock(map_mutex);
-    return env.set_map_size(0);
+  // flags: MDB_RDONLY for a read, 0 for the writer's transaction.
+  Result<LockedTxn> begin(unsigned flags) {
+    std::shared_lock lock(map_mutex);
+    int rc = 0;
+    auto txn = LmdbTxn::begin(env.get(), flags, &rc);
+    if (rc == MDB_MAP_RESIZED) {
+      // Another process grew the map: adopt its size, which needs the lock exclusively.
+      lock.unlock();
+      {
+        std::unique_lock resize(map_mutex);
+        if (auto adopted = env.set_map_size(0); !adopted) return adopted.error();
+      }
+      lock.lock();
+      auto again = LmdbTxn::begin(env.get(), flags);
+      if (!again) return again.error();
+      return LockedTxn{std::move(lock), std::move(*again)};
+    }
+    if (!txn) return txn.error();
+    return LockedTxn{std::move(lock), std::move(*txn)};
   }
 };
 

@@ -64,7 +64,9 @@ class QueueStore {
  public:
   using Done = std::function<void(Result<void>)>;
   // Runs inside the write transaction on the writer thread with the current record; it may
-  // change anything but the id. Must be quick and must not touch the store.
+  // change anything but the id. Must be quick and must not touch the store. If the transaction
+  // has to be retried (map grown), it runs again on a fresh copy of the record, so it should
+  // decide from the record it is shown.
   using Modifier = std::function<Edit(QueuedMessage&)>;
 
   virtual ~QueueStore() = default;
