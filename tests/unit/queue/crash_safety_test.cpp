@@ -3,12 +3,11 @@
 // reopens the queue: every acknowledged message must be there with its body, and every record,
 // body and due key must agree with each other (nothing half-written).
 
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <condition_variable>
 #include <map>
@@ -58,11 +57,14 @@ std::string body_for(const std::string& id, unsigned long long n) {
                      const std::string line = id + "\n";
                      if (write(ack_fd, line.data(), line.size()) != ssize_t(line.size())) _exit(5);
                      if (n % 3 == 0) {
-                       raw->modify(id, [n](QueuedMessage& m) {
-                         if (n % 2 == 0) m.state = MessageState::held;
-                         m.next_attempt += std::chrono::seconds(60);
-                         return Edit::keep;
-                       }, nullptr);
+                       raw->modify(
+                           id,
+                           [n](QueuedMessage& m) {
+                             if (n % 2 == 0) m.state = MessageState::held;
+                             m.next_attempt += std::chrono::seconds(60);
+                             return Edit::keep;
+                           },
+                           nullptr);
                      }
                      std::lock_guard lock(mutex);
                      --in_flight;
@@ -172,7 +174,7 @@ TEST(CrashSafety, AcknowledgedMessagesSurviveSigkill) {
   const RawCounts raw = count_entries(dir.path());
   EXPECT_EQ(raw.messages, records.size());
   EXPECT_EQ(raw.bodies, records.size());  // no orphaned body
-  EXPECT_EQ(raw.due, active);  // no stale due key
+  EXPECT_EQ(raw.due, active);             // no stale due key
   EXPECT_GE(acked.size(), 4u * 5u);
 }
 

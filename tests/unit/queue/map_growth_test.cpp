@@ -51,8 +51,8 @@ TEST(MapGrowth, GrowsToTheLimitThenFailsWithNoSpaceAndRecovers) {
             ErrorCode::no_space);
 
   for (int i = 0; i < 5; ++i) {
-    auto removed = modify_sync(*store, test_id(acknowledged[i]),
-                               [](QueuedMessage&) { return Edit::remove; });
+    auto removed =
+        modify_sync(*store, test_id(acknowledged[i]), [](QueuedMessage&) { return Edit::remove; });
     ASSERT_TRUE(removed) << removed.error().message;
   }
   for (int i = 0; i < 3; ++i) {

@@ -44,7 +44,8 @@ inline std::string test_id(unsigned long long n) {
 
 inline SystemTime at_second(long long s) { return SystemTime(std::chrono::seconds(s)); }
 
-inline QueuedMessage sample_message(const std::string& id, SystemTime next_attempt = at_second(1000)) {
+inline QueuedMessage sample_message(const std::string& id,
+                                    SystemTime next_attempt = at_second(1000)) {
   QueuedMessage m;
   m.id = id;
   m.arrival = at_second(900);

@@ -82,8 +82,12 @@ TEST(RecordCodec, MatchesTheExampleInFormatMd) {
   m.id = "A";
   m.recipients = {{"b@c", mail::RecipientState::pending, ""}};
   m.size = 5;
-  const std::string expected("\x01\x01" "A\x00\x00\x01\x03" "b@c\x00\x00\x05"
-                             "\x00\x00\x00\x00\x00\x00\x00\x00", 21);
+  const std::string expected(
+      "\x01\x01"
+      "A\x00\x00\x01\x03"
+      "b@c\x00\x00\x05"
+      "\x00\x00\x00\x00\x00\x00\x00\x00",
+      21);
   EXPECT_EQ(encode_record(m), expected);
 }
 
