@@ -1,0 +1,241 @@
+#pragma once
+// An in-memory QueueStore for tests (admin API, scheduler, runner). It follows the contract of
+// queue_store.h: records in id order; only active records are due, oldest next_attempt first
+// (ties by id); modify() re-indexes by reading the record back; Edit::remove deletes record and
+// body; not_found for a missing id; scan() starts strictly after `after`.
+//
+// Threading: every call is safe from any thread (one mutex guards the state). Write callbacks
+// run synchronously on the calling thread after the lock is released, so a callback may call
+// the store again, unless defer_completions(true): then they queue up until
+// run_deferred_completions(), which imitates the LMDB store's writer thread running them later.
+// Modifiers run under the lock: like the real store's, they must not touch the store.
+//
+// Fault injection: fail_next_writes(n, error) makes the next n writes fail with `error` and
+// change nothing (no_space to test 507 and retry paths).
+
+#include <algorithm>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "sluice/queue/queue_store.h"
+
+namespace sluice::testing {
+
+class MemoryQueueStore final : public queue::QueueStore {
+ public:
+  void enqueue(queue::QueuedMessage message, std::string body, Done done) override {
+    complete(std::move(done), [&]() -> Result<void> {
+      if (auto failure = take_failure()) return *failure;
+      if (records_.count(message.id) != 0) {
+        return make_error("duplicate queue id " + message.id);
+      }
+      bodies_[message.id] = std::move(body);
+      auto id = message.id;
+      records_.emplace(std::move(id), std::move(message));
+      return {};
+    });
+  }
+
+  void modify(mail::QueueId id, Modifier modifier, Done done) override {
+    complete(std::move(done), [&]() -> Result<void> {
+      if (auto failure = take_failure()) return *failure;
+      auto it = records_.find(id);
+      if (it == records_.end()) return make_error("no such message " + id, ErrorCode::not_found);
+      apply(it, modifier);
+      return {};
+    });
+  }
+
+  // One "transaction" for all records; the modifier sees them in id order.
+  void modify_all(Modifier modifier, Done done) override {
+    complete(std::move(done), [&]() -> Result<void> {
+      if (auto failure = take_failure()) return *failure;
+      for (auto it = records_.begin(); it != records_.end();) it = apply(it, modifier);
+      return {};
+    });
+  }
+
+  Result<std::vector<queue::DueEntry>> due(SystemTime now, std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    ++reads_;
+    std::vector<queue::DueEntry> entries;
+    for (const auto& [id, message] : records_) {
+      if (message.state == queue::MessageState::active && message.next_attempt <= now) {
+        entries.push_back(queue::DueEntry{message.next_attempt, id});
+      }
+    }
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.next_attempt, a.id) < std::tie(b.next_attempt, b.id);
+    });
+    if (entries.size() > limit) entries.resize(limit);
+    return entries;
+  }
+
+  Result<std::optional<SystemTime>> next_due() override {
+    std::lock_guard lock(mutex_);
+    ++reads_;
+    std::optional<SystemTime> earliest;
+    for (const auto& [id, message] : records_) {
+      if (message.state != queue::MessageState::active) continue;
+      if (!earliest || message.next_attempt < *earliest) earliest = message.next_attempt;
+    }
+    return earliest;
+  }
+
+  Result<queue::QueuedMessage> find(const mail::QueueId& id) override {
+    std::lock_guard lock(mutex_);
+    ++reads_;
+    auto it = records_.find(id);
+    if (it == records_.end()) return make_error("no such message " + id, ErrorCode::not_found);
+    return it->second;
+  }
+
+  Result<std::string> body(const mail::QueueId& id) override {
+    std::lock_guard lock(mutex_);
+    ++reads_;
+    auto it = bodies_.find(id);
+    if (it == bodies_.end()) return make_error("no such message " + id, ErrorCode::not_found);
+    return it->second;
+  }
+
+  // Visits a snapshot taken under the lock, so `visit` may call the store.
+  Result<void> scan(const mail::QueueId& after,
+                    const std::function<bool(const queue::QueuedMessage&)>& visit) override {
+    std::vector<queue::QueuedMessage> snapshot;
+    {
+      std::lock_guard lock(mutex_);
+      ++reads_;
+      auto it = after.empty() ? records_.begin() : records_.upper_bound(after);
+      for (; it != records_.end(); ++it) snapshot.push_back(it->second);
+    }
+    for (const auto& message : snapshot) {
+      if (!visit(message)) break;
+    }
+    return {};
+  }
+
+  Result<queue::QueueStats> stats() override {
+    std::lock_guard lock(mutex_);
+    ++reads_;
+    queue::QueueStats stats;
+    stats.messages = records_.size();
+    for (const auto& [id, message] : records_) {
+      switch (message.state) {
+        case queue::MessageState::active: ++stats.active; break;
+        case queue::MessageState::held: ++stats.held; break;
+        case queue::MessageState::dead: ++stats.dead; break;
+      }
+      stats.map_used_bytes += message.size;
+    }
+    stats.map_size_bytes = map_size_bytes_;
+    return stats;
+  }
+
+  // --- Test controls ---------------------------------------------------------------------
+
+  void fail_next_writes(std::size_t count, Error error) {
+    std::lock_guard lock(mutex_);
+    failures_left_ = count;
+    failure_ = std::move(error);
+  }
+
+  void defer_completions(bool defer) {
+    std::lock_guard lock(mutex_);
+    defer_ = defer;
+  }
+  // Runs the queued write callbacks in order; returns how many ran.
+  std::size_t run_deferred_completions() {
+    std::deque<std::function<void()>> ready;
+    {
+      std::lock_guard lock(mutex_);
+      ready.swap(deferred_);
+    }
+    for (auto& callback : ready) callback();
+    return ready.size();
+  }
+
+  // Every record in id order.
+  std::vector<queue::QueuedMessage> messages() const {
+    std::lock_guard lock(mutex_);
+    std::vector<queue::QueuedMessage> out;
+    for (const auto& [id, message] : records_) out.push_back(message);
+    return out;
+  }
+  std::size_t size() const {
+    std::lock_guard lock(mutex_);
+    return records_.size();
+  }
+  std::size_t writes() const {  // write calls that reached the store, failed ones included
+    std::lock_guard lock(mutex_);
+    return writes_;
+  }
+  std::size_t reads() const {
+    std::lock_guard lock(mutex_);
+    return reads_;
+  }
+  void set_map_size_bytes(std::uint64_t bytes) {
+    std::lock_guard lock(mutex_);
+    map_size_bytes_ = bytes;
+  }
+
+ private:
+  using Records = std::map<mail::QueueId, queue::QueuedMessage>;
+
+  // Runs one write under the lock, then its callback (now, or deferred) without it.
+  template <class Write>
+  void complete(Done done, Write&& write) {
+    Result<void> result;
+    {
+      std::lock_guard lock(mutex_);
+      ++writes_;
+      result = write();
+      if (defer_) {
+        deferred_.push_back([done = std::move(done), result] {
+          if (done) done(result);
+        });
+        return;
+      }
+    }
+    if (done) done(result);
+  }
+
+  // Applies the modifier to a copy, so a modifier that changes the id cannot corrupt the map
+  // (the id is restored: the contract says it may change anything but the id).
+  Records::iterator apply(Records::iterator it, const Modifier& modifier) {
+    queue::QueuedMessage copy = it->second;
+    if (modifier(copy) == queue::Edit::remove) {
+      bodies_.erase(it->first);
+      return records_.erase(it);
+    }
+    copy.id = it->first;
+    it->second = std::move(copy);
+    return std::next(it);
+  }
+
+  std::optional<Error> take_failure() {
+    if (failures_left_ == 0) return std::nullopt;
+    --failures_left_;
+    return failure_;
+  }
+
+  mutable std::mutex mutex_;  // guards everything below
+  Records records_;
+  std::map<mail::QueueId, std::string> bodies_;
+  std::size_t failures_left_ = 0;
+  Error failure_;
+  bool defer_ = false;
+  std::deque<std::function<void()>> deferred_;
+  std::size_t writes_ = 0;
+  std::size_t reads_ = 0;
+  std::uint64_t map_size_bytes_ = 1ull << 30;
+};
+
+}  // namespace sluice::testing
