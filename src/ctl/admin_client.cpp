@@ -1,0 +1,89 @@
+#include "admin_client.h"
+
+#include <optional>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
+
+namespace sluice::ctl {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+
+std::string AdminEndpoint::to_string() const {
+  bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::string AdminReply::error() const {
+  if (!body.is_object()) return "";
+  const auto* error = body.as_object().if_contains("error");
+  return error && error->is_string() ? std::string(error->as_string()) : "";
+}
+
+// Asynchronous operations run to completion on a private io_context: that is how Beast gives a
+// deadline to the whole exchange (its synchronous calls have none).
+Result<AdminReply> AdminClient::call(http::verb method, const std::string& target) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  beast::flat_buffer buffer;
+  http::request<http::empty_body> request{method, target, 11};
+  request.set(http::field::host, endpoint_.to_string());
+  request.set(http::field::user_agent, "sluicectl");
+  request.set(http::field::accept, "application/json");
+  if (!endpoint_.token.empty()) request.set(http::field::authorization, "Bearer " + endpoint_.token);
+  request.keep_alive(false);
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 << 20);  // a page of 10000 messages
+
+  std::optional<Error> failure;
+  auto fail = [&](std::string what, beast::error_code ec) {
+    if (ec == beast::error::timeout) ec = asio::error::timed_out;
+    failure = make_error(what + endpoint_.to_string() + ": " + ec.message());
+  };
+
+  tcp::resolver resolver(io);
+  resolver.async_resolve(
+      endpoint_.host, std::to_string(endpoint_.port),
+      [&](beast::error_code ec, tcp::resolver::results_type results) {
+        if (ec) return fail("cannot resolve admin API address ", ec);
+        stream.expires_after(endpoint_.timeout);
+        stream.async_connect(results, [&](beast::error_code ec, const tcp::endpoint&) {
+          if (ec) return fail("cannot connect to admin API at ", ec);
+          http::async_write(stream, request, [&](beast::error_code ec, std::size_t) {
+            if (ec) return fail("cannot send to admin API at ", ec);
+            http::async_read(stream, buffer, parser, [&](beast::error_code ec, std::size_t) {
+              if (ec) return fail("no answer from admin API at ", ec);
+            });
+          });
+        });
+      });
+  io.run();
+  if (failure) return *failure;
+
+  AdminReply reply;
+  reply.status = parser.get().result_int();
+  const auto& body = parser.get().body();
+  if (!body.empty()) {
+    beast::error_code ec;
+    reply.body = boost::json::parse(body, ec);
+    if (ec) {
+      return make_error("admin API at " + endpoint_.to_string() + " sent a non-JSON answer (HTTP " +
+                        std::to_string(reply.status) + ")");
+    }
+  }
+  return reply;
+}
+
+}  // namespace sluice::ctl

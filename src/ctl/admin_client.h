@@ -1,0 +1,46 @@
+#pragma once
+// sluicectl's side of the admin API: one blocking HTTP request per call, on a fresh loopback
+// connection, with a deadline over the whole exchange. Used from sluicectl's single thread (and
+// from tests against a real AdminServer); not thread-safe.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <boost/beast/http/verb.hpp>
+#include <boost/json/value.hpp>
+
+#include "sluice/common/result.h"
+
+namespace sluice::ctl {
+
+struct AdminEndpoint {
+  std::string host;  // numeric address or name, without brackets
+  std::uint16_t port = 0;
+  std::string token;  // empty: no Authorization header (the server will answer 401)
+  std::chrono::milliseconds timeout{30'000};
+  std::string to_string() const;  // "127.0.0.1:8025", "[::1]:8025"
+};
+
+struct AdminReply {
+  unsigned status = 0;        // HTTP status
+  boost::json::value body;    // parsed JSON; null if the body was empty
+  std::string error() const;  // body's "error" member, or "" if none
+};
+
+class AdminClient {
+ public:
+  explicit AdminClient(AdminEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
+
+  // Sends one request and returns any HTTP answer as a reply (4xx/5xx included). Errors:
+  // "cannot connect to admin API at HOST:PORT: Connection refused", timeouts, a reply that is
+  // not JSON.
+  Result<AdminReply> call(boost::beast::http::verb method, const std::string& target);
+
+  const AdminEndpoint& endpoint() const { return endpoint_; }
+
+ private:
+  AdminEndpoint endpoint_;
+};
+
+}  // namespace sluice::ctl
