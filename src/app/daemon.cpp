@@ -18,7 +18,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "sluice/admin/http_server.h"
+#include "sluice/admin/admin_server.h"
 #include "sluice/admin/queue_api.h"
 #include "sluice/delivery/maildir_transport.h"
 #include "sluice/queue/lmdb_queue_store.h"

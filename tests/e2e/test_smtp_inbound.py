@@ -37,17 +37,10 @@ def test_smuggling_variants_are_not_end_of_data():
             ehlo(c)
             c.send(b"MAIL FROM:<a@b.test>\r\nRCPT TO:<r@example.com>\r\nDATA\r\n")
             assert [c.reply()[0] for _ in range(3)] == [250, 250, 354]
+            # The smuggled transaction's own <CRLF>.<CRLF> is the only real end of data: the
+            # whole thing is one message with a bare line end, refused, and the session closed.
             c.send(b"Subject: s\r\n\r\nfirst" + variant +
                    b"MAIL FROM:<evil@b.test>\r\nRCPT TO:<smuggled@example.com>\r\nDATA\r\nsmuggled\r\n.\r\n")
-            # Nothing ends before the real <CRLF>.<CRLF>: no reply may arrive yet.
-            c.sock.settimeout(0.5)
-            try:
-                early = c.sock.recv(100)
-            except OSError:
-                early = b""
-            assert early == b"", (variant, early)
-            c.sock.settimeout(10)
-            c.send(b"\r\n.\r\n")
             code, text = c.reply()
             assert code == 550 and "5.5.2" in text and "bare" in text, (variant, code, text)
             assert c.closed()
