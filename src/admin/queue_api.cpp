@@ -4,6 +4,7 @@
 #include <charconv>
 #include <memory>
 #include <optional>
+#include <set>
 
 #include <boost/asio/post.hpp>
 #include <boost/json/array.hpp>
@@ -195,12 +196,13 @@ void requeue(const Api& api, const RequestContext& request, const Reply& reply) 
 
 void flush(const Api& api, const RequestContext& request, const Reply& reply) {
   auto now = api->clock.now();
-  auto flushed = std::make_shared<std::uint64_t>(0);  // writer thread, then the strand
+  // Ids rather than a counter: a retried transaction shows the modifier the same records again.
+  auto flushed = std::make_shared<std::set<mail::QueueId>>();  // writer thread, then the strand
   api->store.modify_all(
       [now, flushed](QueuedMessage& m) {
         if (m.state == MessageState::active && m.next_attempt > now) {
           m.next_attempt = now;
-          ++*flushed;
+          flushed->insert(m.id);
         }
         return queue::Edit::keep;
       },
@@ -208,7 +210,7 @@ void flush(const Api& api, const RequestContext& request, const Reply& reply) {
         boost::asio::post(executor, [api, reply, flushed, done] {
           api->wake();  // even after an error: part of the queue may have been flushed
           if (!done) return reply(store_error(done.error(), ""));
-          reply(Response::json(boost::json::object{{"flushed", *flushed}}));
+          reply(Response::json(boost::json::object{{"flushed", flushed->size()}}));
         });
       });
 }

@@ -11,7 +11,10 @@
 // Modifiers run under the lock: like the real store's, they must not touch the store.
 //
 // Fault injection: fail_next_writes(n, error) makes the next n writes fail with `error` and
-// change nothing (no_space to test 507 and retry paths).
+// change nothing (no_space to test 507 and retry paths); retry_next_modifies(n) makes the next
+// n modify/modify_all calls run their modifier once on throw-away copies first, as the LMDB
+// store does when it grows the map mid-transaction, so modifiers are tested for deciding only
+// from the record they are shown.
 
 #include <algorithm>
 #include <cstddef>
@@ -49,6 +52,7 @@ class MemoryQueueStore final : public queue::QueueStore {
       if (auto failure = take_failure()) return *failure;
       auto it = records_.find(id);
       if (it == records_.end()) return make_error("no such message " + id, ErrorCode::not_found);
+      if (take_retry()) rehearse(it->second, modifier);
       apply(it, modifier);
       return {};
     });
@@ -58,6 +62,9 @@ class MemoryQueueStore final : public queue::QueueStore {
   void modify_all(Modifier modifier, Done done) override {
     complete(std::move(done), [&]() -> Result<void> {
       if (auto failure = take_failure()) return *failure;
+      if (take_retry()) {
+        for (const auto& [id, message] : records_) rehearse(message, modifier);
+      }
       for (auto it = records_.begin(); it != records_.end();) it = apply(it, modifier);
       return {};
     });
@@ -147,6 +154,11 @@ class MemoryQueueStore final : public queue::QueueStore {
     failure_ = std::move(error);
   }
 
+  void retry_next_modifies(std::size_t count) {
+    std::lock_guard lock(mutex_);
+    retries_left_ = count;
+  }
+
   void defer_completions(bool defer) {
     std::lock_guard lock(mutex_);
     defer_ = defer;
@@ -220,6 +232,18 @@ class MemoryQueueStore final : public queue::QueueStore {
     return std::next(it);
   }
 
+  // The aborted first run of a retried transaction: its changes are thrown away.
+  static void rehearse(const queue::QueuedMessage& message, const Modifier& modifier) {
+    queue::QueuedMessage scratch = message;
+    (void)modifier(scratch);
+  }
+
+  bool take_retry() {
+    if (retries_left_ == 0) return false;
+    --retries_left_;
+    return true;
+  }
+
   std::optional<Error> take_failure() {
     if (failures_left_ == 0) return std::nullopt;
     --failures_left_;
@@ -231,6 +255,7 @@ class MemoryQueueStore final : public queue::QueueStore {
   std::map<mail::QueueId, std::string> bodies_;
   std::size_t failures_left_ = 0;
   Error failure_;
+  std::size_t retries_left_ = 0;
   bool defer_ = false;
   std::deque<std::function<void()>> deferred_;
   std::size_t writes_ = 0;

@@ -153,6 +153,26 @@ TEST(MemoryQueueStore, InjectedFailuresChangeNothing) {
   EXPECT_TRUE(put(store, message("B", kT0)).ok());  // only two failures were asked for
 }
 
+TEST(MemoryQueueStore, RetriedModifyShowsTheModifierAFreshCopyAgain) {
+  MemoryQueueStore store;
+  ASSERT_TRUE(put(store, message("A", kT0)).ok());
+  store.retry_next_modifies(1);
+  int runs = 0;
+  ASSERT_TRUE(edit(store, "A", [&](QueuedMessage& m) {
+                ++runs;
+                EXPECT_EQ(m.attempts, 0u);  // the first run's change was thrown away
+                m.attempts += 1;
+                return queue::Edit::keep;
+              }).ok());
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(store.find("A")->attempts, 1u);
+  ASSERT_TRUE(edit(store, "A", [&](QueuedMessage&) {
+                ++runs;
+                return queue::Edit::keep;
+              }).ok());
+  EXPECT_EQ(runs, 3);  // only one retry was asked for
+}
+
 TEST(MemoryQueueStore, DeferredCompletionsRunOnlyWhenAsked) {
   MemoryQueueStore store;
   store.defer_completions(true);

@@ -228,6 +228,22 @@ TEST_F(QueueApiTest, FlushMakesEveryActiveMessageDueAndWakesTheRunner) {
   EXPECT_EQ(wakes, 1);
 }
 
+TEST_F(QueueApiTest, FlushCountIsRightWhenTheStoreRetriesTheTransaction) {
+  add(kA, MessageState::active, clock.now() + 1h);
+  add(kB, MessageState::active, clock.now() + 1h);
+  store.retry_next_modifies(1);
+  auto a = call(http::verb::post, "/api/queue/flush");
+  EXPECT_EQ(a.json.at("flushed").to_number<std::uint64_t>(), 2u);
+}
+
+TEST_F(QueueApiTest, HoldAnswersWithTheRecordAsStoredWhenRetried) {
+  add(kA);
+  store.retry_next_modifies(1);
+  auto a = call(http::verb::post, "/api/queue/" + kA + "/hold");
+  ASSERT_EQ(a.status, 200u);
+  EXPECT_EQ(a.json.at("state"), "held");
+}
+
 TEST_F(QueueApiTest, RequeueRevivesADeadMessage) {
   add(kA, MessageState::dead);
   auto a = call(http::verb::post, "/api/queue/" + kA + "/requeue");
