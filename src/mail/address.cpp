@@ -243,7 +243,11 @@ Result<Address> parse_path(std::string_view path, bool allow_utf8) {
   auto mailbox = strip_source_route(inner, allow_utf8);
   if (!mailbox) return mailbox.error();
   auto address = parse_mailbox(*mailbox, allow_utf8);
-  if (address) address->utf8 = non_ascii;
+  // Of the mailbox only: a UTF-8 source route is dropped with the route.
+  if (address) {
+    address->utf8 = std::any_of(mailbox->begin(), mailbox->end(),
+                                [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+  }
   return address;
 }
 

@@ -45,7 +45,8 @@ const char* DataDecoder::scan_line(const char* p, const char* end) {
   // The byte before stop is judged by what follows it: the LF here, or the next chunk.
   if (stop - p > 1 && find(p, stop - 1, '\r')) bare_cr_ = true;
   if (!lf) {
-    if (end[-1] == '\r') state_ = State::cr;
+    // The line goes on in the next chunk: whatever starts it is not at a line start.
+    state_ = end[-1] == '\r' ? State::cr : State::middle;
     return end;
   }
   ++lines_;

@@ -105,6 +105,14 @@ TEST(Address, Utf8OnlyWhenAllowed) {
   EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
 }
 
+// Found by address_fuzz: the utf8 flag counted a UTF-8 source route that is not kept.
+TEST(Address, Utf8FlagIgnoresTheDroppedSourceRoute) {
+  auto address = parse_path("<@\xd2\x9a.test:u@example.com>", true);
+  ASSERT_TRUE(address);
+  EXPECT_EQ(address->mailbox(), "u@example.com");
+  EXPECT_FALSE(address->utf8);
+}
+
 TEST(Address, Postmaster) {
   for (auto path : {"<postmaster>", "<Postmaster>", "POSTMASTER"}) {
     auto address = parse_recipient_path(path, false);

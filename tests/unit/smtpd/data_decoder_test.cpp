@@ -127,6 +127,15 @@ TEST(DataDecoder, EverySplitGivesTheSameResult) {
   expect_split_invariant(DataDecoder::Mode::raw, "a\r\nb\rc\nd\r\n.\r\n\r");
 }
 
+// Found by data_decoder_fuzz: a chunk ending mid-line left the decoder at "line start", so a
+// '.' opening the next chunk was unstuffed, and "x" + ".\r\n" ended the data.
+TEST(DataDecoder, MidLineDotAfterChunkBoundaryIsNotLineStart) {
+  const auto d = decode_pieces(DataDecoder::Mode::dot_stuffed, {"abc", ".\r\n", "..x\r\n.\r\n"});
+  EXPECT_TRUE(d.finished);
+  EXPECT_EQ(d.body, "abc.\r\n.x\r\n");
+  expect_split_invariant(DataDecoder::Mode::dot_stuffed, "abc.\r\nd.e\r\n.\r\n");
+}
+
 TEST(DataDecoder, LargeBodyIsLinear) {
   std::string line(998, 'x');
   line += "\r\n";
