@@ -1,13 +1,13 @@
 #include "sluice/admin/admin_server.h"
 
-#include <algorithm>
+#include <spdlog/logger.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <spdlog/logger.h>
-#include <spdlog/spdlog.h>
 
 #include "http_session.h"
 #include "server_context.h"
@@ -78,8 +78,8 @@ class AdminServer::Listener : public std::enable_shared_from_this<Listener> {
     auto address = asio::ip::make_address(listen.host, ec);
     if (ec) {
       tcp::resolver resolver(executor_);
-      auto results = resolver.resolve(listen.host, std::to_string(listen.port),
-                                      tcp::resolver::passive, ec);
+      auto results =
+          resolver.resolve(listen.host, std::to_string(listen.port), tcp::resolver::passive, ec);
       if (ec || results.empty()) return fail(ec ? ec.message() : "no address");
       address = results.begin()->endpoint().address();
     }
@@ -112,18 +112,18 @@ class AdminServer::Listener : public std::enable_shared_from_this<Listener> {
  private:
   void accept() {
     if (stopped_) return;
-    acceptor_.async_accept(asio::make_strand(executor_),
-                           [self = shared_from_this()](boost::system::error_code ec,
-                                                       tcp::socket socket) {
-                             self->on_accept(ec, std::move(socket));
-                           });
+    acceptor_.async_accept(
+        asio::make_strand(executor_),
+        [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+          self->on_accept(ec, std::move(socket));
+        });
   }
 
   void on_accept(boost::system::error_code ec, tcp::socket socket) {
     if (stopped_ || ec == asio::error::operation_aborted) return;
     if (ec) {
-      backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(50),
-                            std::chrono::milliseconds(1000));
+      backoff_ =
+          std::clamp(backoff_ * 2, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
       context_->logger().warn("admin: accept failed: {}; retrying in {}ms", ec.message(),
                               backoff_.count());
       backoff_timer_.expires_after(backoff_);

@@ -1,8 +1,8 @@
 #include "http_session.h"
 
-#include <atomic>
-#include <exception>
+#include <spdlog/logger.h>
 
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/string.hpp>
@@ -11,7 +11,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <spdlog/logger.h>
+#include <exception>
 
 #include "server_context.h"
 
@@ -70,10 +70,9 @@ void HttpSession::read_header() {
   parser_->body_limit(context_->options().body_limit);
   parser_->header_limit(static_cast<std::uint32_t>(context_->options().header_limit));
   stream_.expires_after(context_->options().read_timeout);
-  http::async_read_header(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                            self->on_header(ec);
-                          });
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
 void HttpSession::on_header(beast::error_code ec) {
@@ -111,10 +110,9 @@ void HttpSession::on_header(beast::error_code ec) {
 
 void HttpSession::read_body() {
   stream_.expires_after(context_->options().read_timeout);
-  http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                     self->on_body(ec);
-                   });
+  http::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
 }
 
 void HttpSession::on_body(beast::error_code ec) {
@@ -134,9 +132,9 @@ void HttpSession::on_read_error(beast::error_code ec) {
     return send(Response::error(http::status::payload_too_large, "request body too large"), true);
   }
   if (ec == http::error::header_limit) {
-    return send(Response::error(http::status::request_header_fields_too_large,
-                                "request header too large"),
-                true);
+    return send(
+        Response::error(http::status::request_header_fields_too_large, "request header too large"),
+        true);
   }
   if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
       ec != http::error::end_of_stream && ec != http::error::partial_message) {
@@ -153,7 +151,8 @@ void HttpSession::dispatch(Request request) {
   keep_alive_ = request.keep_alive();
   auto target = std::string_view(request.target());
   auto question = target.find('?');
-  auto query = question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
+  auto query =
+      question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
 
   auto match = context_->router().match(request.method(), path_);
   if (match.outcome == Router::Outcome::not_found) {
@@ -172,8 +171,7 @@ void HttpSession::dispatch(Request request) {
   }
   auto parsed_query = parse_query(query);
   if (!parsed_query) {
-    return send(Response::error(http::status::bad_request, "malformed query string"),
-                !keep_alive_);
+    return send(Response::error(http::status::bad_request, "malformed query string"), !keep_alive_);
   }
 
   RequestContext context;

@@ -5,12 +5,6 @@
 // executor). Kept alive by shared_from_this while an operation or a handler reply is pending.
 
 #include <array>
-#include <chrono>
-#include <cstdint>
-#include <memory>
-#include <optional>
-#include <string>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -19,6 +13,11 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
 
 #include "sluice/admin/router.h"
 
@@ -59,7 +58,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::empty_body> continue_;  // "100 Continue", kept during its write
+  http::response<http::empty_body> continue_;   // "100 Continue", kept during its write
   http::response<http::string_body> response_;  // kept during its write
   boost::asio::steady_timer reply_timer_;
   std::shared_ptr<ServerContext> context_;

@@ -1,13 +1,12 @@
 #include "sluice/admin/queue_api.h"
 
 #include <array>
+#include <boost/asio/post.hpp>
+#include <boost/json/array.hpp>
 #include <charconv>
 #include <memory>
 #include <optional>
 #include <set>
-
-#include <boost/asio/post.hpp>
-#include <boost/json/array.hpp>
 
 #include "sluice/admin/queue_json.h"
 #include "sluice/mail/queue_id.h"
@@ -55,11 +54,13 @@ std::optional<std::array<bool, 3>> parse_states(std::string_view text) {
   while (true) {
     auto comma = text.find(',');
     auto word = text.substr(0, comma);
-    if (word == "active") wanted[0] = true;
-    else if (word == "held") wanted[1] = true;
-    else if (word == "dead") wanted[2] = true;
-    else if (word == "all") wanted = {true, true, true};
-    else return std::nullopt;
+    if (word == "all") {
+      wanted = {true, true, true};
+    } else {
+      auto index = word == "active" ? 0 : word == "held" ? 1 : word == "dead" ? 2 : -1;
+      if (index < 0) return std::nullopt;
+      wanted[static_cast<std::size_t>(index)] = true;
+    }
     if (comma == std::string_view::npos) return wanted;
     text.remove_prefix(comma + 1);
   }
@@ -69,7 +70,9 @@ void list(const Api& api, const RequestContext& request, const Reply& reply) {
   std::array<bool, 3> wanted{true, true, false};
   if (const auto* state = request.query_param("state")) {
     auto parsed = parse_states(*state);
-    if (!parsed) return reply(Response::error(http::status::bad_request, "invalid state: " + *state));
+    if (!parsed) {
+      return reply(Response::error(http::status::bad_request, "invalid state: " + *state));
+    }
     wanted = *parsed;
   }
   std::size_t limit = kDefaultListLimit;
@@ -155,7 +158,9 @@ void change_message(const Api& api, const RequestContext& request, const Reply& 
         // Handed from the writer thread to the connection's strand.
         boost::asio::post(executor, [api, reply, id, outcome, wake_after, done] {
           if (!done) return reply(store_error(done.error(), id));
-          if (outcome->refusal) return reply(Response::error(http::status::conflict, *outcome->refusal));
+          if (outcome->refusal) {
+            return reply(Response::error(http::status::conflict, *outcome->refusal));
+          }
           if (wake_after) api->wake();
           reply(Response::json(to_json(outcome->after)));
         });
@@ -163,35 +168,48 @@ void change_message(const Api& api, const RequestContext& request, const Reply& 
 }
 
 void hold(const Api& api, const RequestContext& request, const Reply& reply) {
-  change_message(api, request, reply, [](QueuedMessage& m) -> std::optional<std::string> {
-    if (m.state == MessageState::dead) return "message " + m.id + " is dead; requeue it instead";
-    m.state = MessageState::held;
-    return std::nullopt;
-  }, false);
+  change_message(
+      api, request, reply,
+      [](QueuedMessage& m) -> std::optional<std::string> {
+        if (m.state == MessageState::dead) {
+          return "message " + m.id + " is dead; requeue it instead";
+        }
+        m.state = MessageState::held;
+        return std::nullopt;
+      },
+      false);
 }
 
 void release(const Api& api, const RequestContext& request, const Reply& reply) {
   auto now = api->clock.now();
-  change_message(api, request, reply, [now](QueuedMessage& m) -> std::optional<std::string> {
-    if (m.state == MessageState::dead) return "message " + m.id + " is dead; requeue it instead";
-    m.state = MessageState::active;
-    m.next_attempt = now;
-    return std::nullopt;
-  }, true);
+  change_message(
+      api, request, reply,
+      [now](QueuedMessage& m) -> std::optional<std::string> {
+        if (m.state == MessageState::dead) {
+          return "message " + m.id + " is dead; requeue it instead";
+        }
+        m.state = MessageState::active;
+        m.next_attempt = now;
+        return std::nullopt;
+      },
+      true);
 }
 
 void requeue(const Api& api, const RequestContext& request, const Reply& reply) {
   auto now = api->clock.now();
-  change_message(api, request, reply, [now](QueuedMessage& m) -> std::optional<std::string> {
-    if (m.state != MessageState::dead) return "message " + m.id + " is not dead";
-    m.state = MessageState::active;
-    m.attempts = 0;
-    m.next_attempt = now;
-    for (auto& r : m.recipients) {
-      if (r.state == mail::RecipientState::failed) r.state = mail::RecipientState::pending;
-    }
-    return std::nullopt;
-  }, true);
+  change_message(
+      api, request, reply,
+      [now](QueuedMessage& m) -> std::optional<std::string> {
+        if (m.state != MessageState::dead) return "message " + m.id + " is not dead";
+        m.state = MessageState::active;
+        m.attempts = 0;
+        m.next_attempt = now;
+        for (auto& r : m.recipients) {
+          if (r.state == mail::RecipientState::failed) r.state = mail::RecipientState::pending;
+        }
+        return std::nullopt;
+      },
+      true);
 }
 
 void flush(const Api& api, const RequestContext& request, const Reply& reply) {

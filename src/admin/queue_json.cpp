@@ -1,10 +1,9 @@
 #include "sluice/admin/queue_json.h"
 
+#include <boost/json/array.hpp>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-
-#include <boost/json/array.hpp>
 
 namespace sluice::admin {
 
@@ -81,23 +80,30 @@ std::optional<SystemTime> parse_rfc3339(std::string_view text) {
 
   auto local = chrono::sys_days(date) + chrono::hours(hour) + chrono::minutes(minute) +
                chrono::seconds(second) + fraction;
-  return SystemTime(chrono::duration_cast<SystemTime::duration>((local - offset).time_since_epoch()));
+  return SystemTime(
+      chrono::duration_cast<SystemTime::duration>((local - offset).time_since_epoch()));
 }
 
 std::string_view to_string(queue::MessageState state) {
   switch (state) {
-    case queue::MessageState::active: return "active";
-    case queue::MessageState::held: return "held";
-    case queue::MessageState::dead: return "dead";
+    case queue::MessageState::active:
+      return "active";
+    case queue::MessageState::held:
+      return "held";
+    case queue::MessageState::dead:
+      return "dead";
   }
   return "unknown";
 }
 
 std::string_view to_string(mail::RecipientState state) {
   switch (state) {
-    case mail::RecipientState::pending: return "pending";
-    case mail::RecipientState::delivered: return "delivered";
-    case mail::RecipientState::failed: return "failed";
+    case mail::RecipientState::pending:
+      return "pending";
+    case mail::RecipientState::delivered:
+      return "delivered";
+    case mail::RecipientState::failed:
+      return "failed";
   }
   return "unknown";
 }
@@ -128,9 +134,12 @@ boost::json::object to_json(const queue::QueuedMessage& message) {
 
 boost::json::object to_json(const queue::QueueStats& stats) {
   return boost::json::object{
-      {"messages", stats.messages},         {"active", stats.active},
-      {"held", stats.held},                 {"dead", stats.dead},
-      {"map_used_bytes", stats.map_used_bytes}, {"map_size_bytes", stats.map_size_bytes},
+      {"messages", stats.messages},
+      {"active", stats.active},
+      {"held", stats.held},
+      {"dead", stats.dead},
+      {"map_used_bytes", stats.map_used_bytes},
+      {"map_size_bytes", stats.map_size_bytes},
   };
 }
 

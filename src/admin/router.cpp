@@ -1,9 +1,8 @@
 #include "sluice/admin/router.h"
 
 #include <algorithm>
-#include <stdexcept>
-
 #include <boost/json/object.hpp>
+#include <stdexcept>
 
 namespace sluice::admin {
 

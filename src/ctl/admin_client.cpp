@@ -1,7 +1,5 @@
 #include "admin_client.h"
 
-#include <optional>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,6 +11,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
+#include <optional>
 
 namespace sluice::ctl {
 
@@ -42,7 +41,9 @@ Result<AdminReply> AdminClient::call(http::verb method, const std::string& targe
   request.set(http::field::host, endpoint_.to_string());
   request.set(http::field::user_agent, "sluicectl");
   request.set(http::field::accept, "application/json");
-  if (!endpoint_.token.empty()) request.set(http::field::authorization, "Bearer " + endpoint_.token);
+  if (!endpoint_.token.empty()) {
+    request.set(http::field::authorization, "Bearer " + endpoint_.token);
+  }
   request.keep_alive(false);
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 << 20);  // a page of 10000 messages

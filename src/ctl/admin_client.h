@@ -3,12 +3,11 @@
 // connection, with a deadline over the whole exchange. Used from sluicectl's single thread (and
 // from tests against a real AdminServer); not thread-safe.
 
+#include <boost/beast/http/verb.hpp>
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdint>
 #include <string>
-
-#include <boost/beast/http/verb.hpp>
-#include <boost/json/value.hpp>
 
 #include "sluice/common/result.h"
 

@@ -1,9 +1,8 @@
 #include "queue_command.h"
 
-#include <cctype>
-
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <cctype>
 
 namespace sluice::ctl {
 
@@ -43,9 +42,8 @@ const AdminReply* accepted(const Result<AdminReply>& reply, std::ostream& err,
     err << "sluicectl: no such message: " << id << "\n";
   } else {
     auto why = reply->error();
-    err << "sluicectl: " << (why.empty() ? "admin API answered HTTP " + std::to_string(reply->status)
-                                         : why)
-        << "\n";
+    err << "sluicectl: "
+        << (why.empty() ? "admin API answered HTTP " + std::to_string(reply->status) : why) << "\n";
   }
   return nullptr;
 }
@@ -61,7 +59,8 @@ int list(AdminClient& client, bool dead, bool held, std::ostream& out, std::ostr
     auto reply = client.call(http::verb::get, target);
     const auto* ok = accepted(reply, err, "");
     if (ok == nullptr) return 1;
-    const auto* page = ok->body.is_object() ? ok->body.as_object().if_contains("messages") : nullptr;
+    const auto* page =
+        ok->body.is_object() ? ok->body.as_object().if_contains("messages") : nullptr;
     if (page == nullptr || !page->is_array()) {
       err << "sluicectl: admin API sent a listing without messages\n";
       return 1;
@@ -76,16 +75,17 @@ int list(AdminClient& client, bool dead, bool held, std::ostream& out, std::ostr
     }
     after = std::move(next_after);
   }
-  auto empty = dead && !held ? "Dead list is empty" : held && !dead ? "No held messages"
-                                                                    : "Mail queue is empty";
+  auto empty = dead && !held   ? "Dead list is empty"
+               : held && !dead ? "No held messages"
+                               : "Mail queue is empty";
   out << render_listing(messages, zone, empty);
   return 0;
 }
 
 }  // namespace
 
-int run_queue_command(AdminClient& client, const std::vector<std::string>& args,
-                      std::ostream& out, std::ostream& err, TimeZone zone) {
+int run_queue_command(AdminClient& client, const std::vector<std::string>& args, std::ostream& out,
+                      std::ostream& err, TimeZone zone) {
   bool dead = false;
   bool held = false;
   std::size_t i = 0;

@@ -14,7 +14,7 @@ namespace sluice::ctl {
 
 // Exit status: 0 done, 1 error (printed to `err` as "sluicectl: ..."), 2 bad usage.
 // `args` are the words after "queue".
-int run_queue_command(AdminClient& client, const std::vector<std::string>& args,
-                      std::ostream& out, std::ostream& err, TimeZone zone = TimeZone::local);
+int run_queue_command(AdminClient& client, const std::vector<std::string>& args, std::ostream& out,
+                      std::ostream& err, TimeZone zone = TimeZone::local);
 
 }  // namespace sluice::ctl

@@ -22,7 +22,9 @@ std::uint64_t number(const boost::json::object& object, std::string_view key) {
   const auto* value = object.if_contains(key);
   if (value == nullptr) return 0;
   if (value->is_uint64()) return value->as_uint64();
-  if (value->is_int64() && value->as_int64() >= 0) return static_cast<std::uint64_t>(value->as_int64());
+  if (value->is_int64() && value->as_int64() >= 0) {
+    return static_cast<std::uint64_t>(value->as_int64());
+  }
   return 0;
 }
 

@@ -3,11 +3,10 @@
 // `queue show` detail. Pure functions over JSON values (fields missing from a newer or older
 // server read as empty), so they are tested without a server.
 
-#include <string>
-#include <string_view>
-
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <string>
+#include <string_view>
 
 namespace sluice::ctl {
 

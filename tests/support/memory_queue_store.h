@@ -136,9 +136,15 @@ class MemoryQueueStore final : public queue::QueueStore {
     stats.messages = records_.size();
     for (const auto& [id, message] : records_) {
       switch (message.state) {
-        case queue::MessageState::active: ++stats.active; break;
-        case queue::MessageState::held: ++stats.held; break;
-        case queue::MessageState::dead: ++stats.dead; break;
+        case queue::MessageState::active:
+          ++stats.active;
+          break;
+        case queue::MessageState::held:
+          ++stats.held;
+          break;
+        case queue::MessageState::dead:
+          ++stats.dead;
+          break;
       }
       stats.map_used_bytes += message.size;
     }

@@ -17,12 +17,11 @@
 // outlive them, and handlers' captures (the queue store, the clock) must outlive the io_context's
 // last run.
 
+#include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-
-#include <boost/asio/any_io_executor.hpp>
 
 #include "sluice/admin/router.h"
 #include "sluice/common/result.h"

@@ -4,16 +4,15 @@
 // registers every API (queue, later campaigns, accounts, audit) before AdminServer::start();
 // afterwards the router is only read, from any I/O thread, so it needs no lock.
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/json/value.hpp>
 #include <functional>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/beast/http/status.hpp>
-#include <boost/beast/http/verb.hpp>
-#include <boost/json/value.hpp>
 
 #include "sluice/common/result.h"
 

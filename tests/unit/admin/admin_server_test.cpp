@@ -1,12 +1,13 @@
 // The server over a real loopback socket: auth, routing errors, limits, keep-alive, logging.
 #include "sluice/admin/admin_server.h"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/json/value_from.hpp>
 #include <gtest/gtest.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/json/value_from.hpp>
 
 #include "loopback_client.h"
 
@@ -36,17 +37,18 @@ class AdminServerTest : public ::testing::Test {
     server->router().add(http::verb::post, "/api/echo", [](RequestContext request, Reply reply) {
       reply(Response::json(request.body));
     });
-    server->router().add(http::verb::post, "/api/later", [this](RequestContext request, Reply reply) {
-      // Answers from "another thread" later: here, a post after the handler returned.
-      boost::asio::post(io, [reply] { reply(Response::json("later")); });
-      (void)request;
-    });
+    server->router().add(http::verb::post, "/api/later",
+                         [this](RequestContext request, Reply reply) {
+                           // Answers from "another thread" later: here, a post after the handler
+                           // returned.
+                           boost::asio::post(io, [reply] { reply(Response::json("later")); });
+                           (void)request;
+                         });
     server->router().add(http::verb::get, "/api/never", [this](RequestContext, Reply reply) {
       parked = reply;  // never answered
     });
-    server->router().add(http::verb::get, "/api/throws", [](RequestContext, Reply) {
-      throw std::runtime_error("boom");
-    });
+    server->router().add(http::verb::get, "/api/throws",
+                         [](RequestContext, Reply) { throw std::runtime_error("boom"); });
     auto started = server->start();
     ASSERT_TRUE(started.ok()) << started.error().message;
     ASSERT_NE(server->port(), 0);
@@ -143,8 +145,9 @@ TEST_F(AdminServerTest, MalformedRequestIs400) {
 TEST_F(AdminServerTest, ExpectContinueGetsA100BeforeTheBody) {
   start();
   LoopbackConnection c(io, server->port());
-  auto interim = c.send_raw(std::string("POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ") +
-                            kToken + "\r\nExpect: 100-continue\r\nContent-Length: 7\r\n\r\n");
+  auto interim =
+      c.send_raw(std::string("POST /api/echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ") +
+                 kToken + "\r\nExpect: 100-continue\r\nContent-Length: 7\r\n\r\n");
   EXPECT_EQ(interim.status, 100u);
   c.write_raw("[1,2,3]");
   auto final = c.read_answer();

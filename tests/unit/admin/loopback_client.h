@@ -3,9 +3,7 @@
 // bounded run_one_for() steps until its own operation completes (5 s at most), so the server
 // and the client interleave on one thread and nothing sleeps.
 
-#include <chrono>
-#include <cstdint>
-#include <string>
+#include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,7 +12,9 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
-#include <gtest/gtest.h>
+#include <chrono>
+#include <cstdint>
+#include <string>
 
 namespace sluice::testing {
 

@@ -30,7 +30,8 @@ Result<void> put(MemoryQueueStore& store, QueuedMessage m, std::string body = "b
   return result;
 }
 
-Result<void> edit(MemoryQueueStore& store, const std::string& id, queue::QueueStore::Modifier modifier) {
+Result<void> edit(MemoryQueueStore& store, const std::string& id,
+                  queue::QueueStore::Modifier modifier) {
   Result<void> result = make_error("callback not run");
   store.modify(id, std::move(modifier), [&](Result<void> r) { result = r; });
   return result;
@@ -121,16 +122,22 @@ TEST(MemoryQueueStore, ScanStartsAfterTheGivenIdAndStopsWhenAsked) {
   MemoryQueueStore store;
   for (auto id : {"A", "B", "C", "D"}) ASSERT_TRUE(put(store, message(id, kT0)).ok());
   std::vector<std::string> seen;
-  ASSERT_TRUE(store.scan("B", [&](const QueuedMessage& m) {
-    seen.push_back(m.id);
-    return true;
-  }).ok());
+  ASSERT_TRUE(store
+                  .scan("B",
+                        [&](const QueuedMessage& m) {
+                          seen.push_back(m.id);
+                          return true;
+                        })
+                  .ok());
   EXPECT_EQ(seen, (std::vector<std::string>{"C", "D"}));
   seen.clear();
-  ASSERT_TRUE(store.scan("", [&](const QueuedMessage& m) {
-    seen.push_back(m.id);
-    return seen.size() < 2;
-  }).ok());
+  ASSERT_TRUE(store
+                  .scan("",
+                        [&](const QueuedMessage& m) {
+                          seen.push_back(m.id);
+                          return seen.size() < 2;
+                        })
+                  .ok());
   EXPECT_EQ(seen, (std::vector<std::string>{"A", "B"}));
 }
 

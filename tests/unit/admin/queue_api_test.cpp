@@ -1,14 +1,14 @@
 // The queue routes end to end: a real AdminServer on loopback, the in-memory store behind it.
 #include "sluice/admin/queue_api.h"
 
-#include <atomic>
-#include <thread>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/null_sink.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/json/serialize.hpp>
+#include <thread>
 
 #include "loopback_client.h"
 #include "manual_clock.h"

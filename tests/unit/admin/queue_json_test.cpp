@@ -8,7 +8,8 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST(Rfc3339, FormatsUtcWithSecondPrecision) {
-  EXPECT_EQ(format_rfc3339(SystemTime(std::chrono::seconds(1'700'000'000))), "2023-11-14T22:13:20Z");
+  EXPECT_EQ(format_rfc3339(SystemTime(std::chrono::seconds(1'700'000'000))),
+            "2023-11-14T22:13:20Z");
   EXPECT_EQ(format_rfc3339(SystemTime(std::chrono::seconds(0))), "1970-01-01T00:00:00Z");
   EXPECT_EQ(format_rfc3339(SystemTime(std::chrono::seconds(951'782'400) + 999ms)),
             "2000-02-29T00:00:00Z");

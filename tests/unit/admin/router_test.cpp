@@ -1,8 +1,8 @@
 #include "sluice/admin/router.h"
 
-#include <stdexcept>
-
 #include <gtest/gtest.h>
+
+#include <stdexcept>
 
 namespace sluice::admin {
 namespace {
@@ -111,9 +111,12 @@ TEST(PercentDecode, DecodesEscapesAndOptionallyPlus) {
 TEST(ParseQuery, SplitsDecodesAndKeepsTheLastRepeat) {
   auto q = parse_query("state=held&limit=10&&after=&x=1&x=2&flag&sp=a+b%21");
   ASSERT_TRUE(q.ok());
-  EXPECT_EQ(*q, (std::map<std::string, std::string>{
-                    {"state", "held"}, {"limit", "10"}, {"after", ""}, {"x", "2"},
-                    {"flag", ""}, {"sp", "a b!"}}));
+  EXPECT_EQ(*q, (std::map<std::string, std::string>{{"state", "held"},
+                                                    {"limit", "10"},
+                                                    {"after", ""},
+                                                    {"x", "2"},
+                                                    {"flag", ""},
+                                                    {"sp", "a b!"}}));
   EXPECT_TRUE(parse_query("")->empty());
   EXPECT_FALSE(parse_query("a=%G1").ok());
   EXPECT_FALSE(parse_query("%=1").ok());

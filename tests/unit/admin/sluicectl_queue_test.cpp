@@ -1,15 +1,15 @@
 // sluicectl's queue commands against a real AdminServer (on its own thread) and the listing
 // format on its own.
-#include <sstream>
-#include <thread>
+#include <gtest/gtest.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/null_sink.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/json/parse.hpp>
-#include <gtest/gtest.h>
-#include <spdlog/logger.h>
-#include <spdlog/sinks/null_sink.h>
+#include <sstream>
+#include <thread>
 
 #include "ctl/queue_command.h"
 #include "ctl/queue_listing.h"
@@ -37,7 +37,8 @@ TEST(QueueListing, RendersLikeMailq) {
     {"id": "018BCDE000000002", "size": 600, "arrival": "2023-11-14T09:05:00Z",
      "sender": "", "state": "held", "next_attempt": "2023-11-14T22:18:20Z", "last_error": "",
      "recipients": [{"address": "d@example.net", "state": "pending", "last_reply": ""}]}
-  ])").as_array();
+  ])")
+                      .as_array();
   EXPECT_EQ(render_listing(messages, TimeZone::utc, "Mail queue is empty"),
             "-Queue ID-       --Size-- ----Arrival Time---- -Sender/Recipient-------\n"
             "018BCDE000000001     1500 Tue Nov 14 22:13:20  news@example.com\n"
@@ -71,12 +72,12 @@ TEST(QueueListing, ShowPrintsEveryField) {
       "attempts": 2, "next_attempt": "2023-11-14T22:18:20Z", "last_error": "451 later",
       "recipients": [{"address": "a@example.net", "state": "failed", "last_reply": "550 no"}]})");
   auto text = render_message(message.as_object(), TimeZone::utc);
-  for (const char* line : {"id:           018BCDE000000001\n", "state:        held\n",
-                           "arrival:      2023-11-14T22:13:20Z (Tue Nov 14 22:13:20)\n",
-                           "sender:       <>\n", "campaign:     spring\n", "group:        eu\n",
-                           "client:       mta[192.0.2.1]\n", "smtputf8:     yes\n",
-                           "8bitmime:     no\n", "attempts:     2\n", "last error:   451 later\n",
-                           "recipient:    a@example.net  failed  550 no\n"}) {
+  for (const char* line :
+       {"id:           018BCDE000000001\n", "state:        held\n",
+        "arrival:      2023-11-14T22:13:20Z (Tue Nov 14 22:13:20)\n", "sender:       <>\n",
+        "campaign:     spring\n", "group:        eu\n", "client:       mta[192.0.2.1]\n",
+        "smtputf8:     yes\n", "8bitmime:     no\n", "attempts:     2\n",
+        "last error:   451 later\n", "recipient:    a@example.net  failed  550 no\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "in:\n" << text;
   }
 }
