@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <exception>
 
 #include "http_session.h"
 #include "server_context.h"
@@ -62,7 +63,7 @@ void ServerContext::stop_all() {
 // spinning.
 class AdminServer::Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(asio::any_io_executor executor, std::shared_ptr<ServerContext> context)
+  Listener(const asio::any_io_executor& executor, std::shared_ptr<ServerContext> context)
       : executor_(executor),
         strand_(asio::make_strand(executor)),
         acceptor_(strand_),
@@ -154,7 +155,13 @@ AdminServer::AdminServer(asio::any_io_executor executor, const config::AdminSett
       context_(std::make_shared<ServerContext>(router_, BearerAuth(settings.tokens),
                                                std::move(options))) {}
 
-AdminServer::~AdminServer() { stop(); }
+AdminServer::~AdminServer() {
+  try {
+    stop();
+  } catch (const std::exception&) {
+    // Only allocation can fail here; the sessions close when the io_context goes away.
+  }
+}
 
 Result<void> AdminServer::start() {
   if (listener_ || stopped_) return make_error("admin server already started");

@@ -127,7 +127,7 @@ void remove(const Api& api, const RequestContext& request, const Reply& reply) {
   api->store.modify(
       *id, [](QueuedMessage&) { return queue::Edit::remove; },
       [executor = request.executor, reply, id = *id](Result<void> done) {
-        boost::asio::post(executor, [reply, id, done] {
+        boost::asio::post(executor, [reply, id, done = std::move(done)] {
           if (!done) return reply(store_error(done.error(), id));
           reply(Response::json(boost::json::object{{"id", id}, {"deleted", true}}));
         });
@@ -156,7 +156,7 @@ void change_message(const Api& api, const RequestContext& request, const Reply& 
       },
       [api, executor = request.executor, reply, id = *id, outcome, wake_after](Result<void> done) {
         // Handed from the writer thread to the connection's strand.
-        boost::asio::post(executor, [api, reply, id, outcome, wake_after, done] {
+        boost::asio::post(executor, [api, reply, id, outcome, wake_after, done = std::move(done)] {
           if (!done) return reply(store_error(done.error(), id));
           if (outcome->refusal) {
             return reply(Response::error(http::status::conflict, *outcome->refusal));
@@ -225,7 +225,7 @@ void flush(const Api& api, const RequestContext& request, const Reply& reply) {
         return queue::Edit::keep;
       },
       [api, executor = request.executor, reply, flushed](Result<void> done) {
-        boost::asio::post(executor, [api, reply, flushed, done] {
+        boost::asio::post(executor, [api, reply, flushed, done = std::move(done)] {
           api->wake();  // even after an error: part of the queue may have been flushed
           if (!done) return reply(store_error(done.error(), ""));
           reply(Response::json(boost::json::object{{"flushed", flushed->size()}}));

@@ -49,7 +49,7 @@ Result<AdminReply> AdminClient::call(http::verb method, const std::string& targe
   parser.body_limit(64 << 20);  // a page of 10000 messages
 
   std::optional<Error> failure;
-  auto fail = [&](std::string what, beast::error_code ec) {
+  auto fail = [&](const std::string& what, beast::error_code ec) {
     if (ec == beast::error::timeout) ec = asio::error::timed_out;
     failure = make_error(what + endpoint_.to_string() + ": " + ec.message());
   };
@@ -57,7 +57,7 @@ Result<AdminReply> AdminClient::call(http::verb method, const std::string& targe
   tcp::resolver resolver(io);
   resolver.async_resolve(
       endpoint_.host, std::to_string(endpoint_.port),
-      [&](beast::error_code ec, tcp::resolver::results_type results) {
+      [&](beast::error_code ec, const tcp::resolver::results_type& results) {
         if (ec) return fail("cannot resolve admin API address ", ec);
         stream.expires_after(endpoint_.timeout);
         stream.async_connect(results, [&](beast::error_code ec, const tcp::endpoint&) {
