@@ -17,15 +17,8 @@ bool is_hex(unsigned char c) {
 
 // RFC 5322 atext.
 bool is_atext(unsigned char c) {
-  if (is_alnum(c)) return true;
-  switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-    case '/': case '=': case '?': case '^': case '_': case '`': case '{': case '|': case '}':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
+  constexpr std::string_view kSpecials = "!#$%&'*+-/=?^_`{|}~";
+  return is_alnum(c) || (c != 0 && kSpecials.find(static_cast<char>(c)) != std::string_view::npos);
 }
 
 bool equals_ignore_case(std::string_view a, std::string_view b) {

@@ -6,8 +6,8 @@ namespace sluice::mail {
 
 namespace {
 
-constexpr std::size_t kTimeDigits = 11;      // 44 bits of microseconds: wraps after ~557 years
-constexpr std::size_t kSequenceDigits = 5;   // 20 bits
+constexpr std::size_t kTimeDigits = 11;     // 44 bits of microseconds: wraps after ~557 years
+constexpr std::size_t kSequenceDigits = 5;  // 20 bits
 constexpr std::uint32_t kSequenceMask = (1u << 20) - 1;
 constexpr char kHex[] = "0123456789ABCDEF";
 

@@ -11,13 +11,8 @@ namespace {
 bool is_safe_trace_char(char c) {
   // Printable ASCII without space; parentheses, brackets, angle brackets, backslash and ';'
   // would let a client open or close a comment, a literal or the date part.
-  if (c <= ' ' || c >= 0x7f) return false;
-  switch (c) {
-    case '(': case ')': case '[': case ']': case '<': case '>': case '\\': case ';':
-      return false;
-    default:
-      return true;
-  }
+  constexpr std::string_view kStructural = "()[]<>\\;";
+  return c > ' ' && c < 0x7f && kStructural.find(c) == std::string_view::npos;
 }
 
 // The recipient may carry UTF-8 (SMTPUTF8) and quoted spaces; only what could end the line

@@ -12,8 +12,8 @@ char upper(char c) { return c >= 'a' && c <= 'z' ? char(c - 'a' + 'A') : c; }
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
 bool equals_ignore_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return upper(x) == upper(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return upper(x) == upper(y); });
 }
 
 std::string_view trim(std::string_view s) {
@@ -37,10 +37,20 @@ struct VerbName {
   Verb verb;
 };
 constexpr std::array<VerbName, 15> kVerbs{{
-    {"HELO", Verb::helo}, {"EHLO", Verb::ehlo}, {"MAIL", Verb::mail}, {"RCPT", Verb::rcpt},
-    {"DATA", Verb::data}, {"BDAT", Verb::bdat}, {"RSET", Verb::rset}, {"NOOP", Verb::noop},
-    {"QUIT", Verb::quit}, {"VRFY", Verb::vrfy}, {"HELP", Verb::help},
-    {"STARTTLS", Verb::starttls}, {"AUTH", Verb::auth}, {"ETRN", Verb::etrn},
+    {"HELO", Verb::helo},
+    {"EHLO", Verb::ehlo},
+    {"MAIL", Verb::mail},
+    {"RCPT", Verb::rcpt},
+    {"DATA", Verb::data},
+    {"BDAT", Verb::bdat},
+    {"RSET", Verb::rset},
+    {"NOOP", Verb::noop},
+    {"QUIT", Verb::quit},
+    {"VRFY", Verb::vrfy},
+    {"HELP", Verb::help},
+    {"STARTTLS", Verb::starttls},
+    {"AUTH", Verb::auth},
+    {"ETRN", Verb::etrn},
     {"EXPN", Verb::expn},
 }};
 
@@ -96,7 +106,8 @@ CommandLine parse_command_line(std::string_view line) {
 
 Result<PathArgument> split_path_argument(std::string_view argument, std::string_view keyword) {
   const auto colon = argument.find(':');
-  if (colon == std::string_view::npos || !equals_ignore_case(trim(argument.substr(0, colon)), keyword)) {
+  if (colon == std::string_view::npos ||
+      !equals_ignore_case(trim(argument.substr(0, colon)), keyword)) {
     return make_error("expected " + std::string(keyword) + ":", ErrorCode::invalid);
   }
   auto rest = trim(argument.substr(colon + 1));
@@ -122,13 +133,16 @@ Result<MailParameters> parse_mail_parameters(std::string_view parameters) {
   for (auto option = next_word(parameters); !option.empty(); option = next_word(parameters)) {
     const auto equals = option.find('=');
     const auto key = option.substr(0, equals);
-    const auto value = equals == std::string_view::npos ? std::string_view() : option.substr(equals + 1);
+    const auto value =
+        equals == std::string_view::npos ? std::string_view() : option.substr(equals + 1);
     if (equals_ignore_case(key, "SIZE") && equals != std::string_view::npos) {
-      if (value.empty() || !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      if (value.empty() ||
+          !std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         return make_error(std::string(option), ErrorCode::invalid);
       }
       result.size_given = true;
-      if (!parse_decimal(value, result.size)) result.size = std::numeric_limits<std::uint64_t>::max();
+      if (!parse_decimal(value, result.size))
+        result.size = std::numeric_limits<std::uint64_t>::max();
     } else if (equals_ignore_case(key, "BODY") && equals != std::string_view::npos) {
       if (equals_ignore_case(value, "7BIT")) {
         result.body = Body::seven_bit;

@@ -88,9 +88,9 @@ struct ServerProtocol::State {
   const std::string ehlo_reply;  // built once: the same for every EHLO
 
   Phase phase = Phase::command;
-  std::string input;              // a partial command line, or everything behind a commit
-  bool discarding_line = false;   // inside a too long line: dropped up to its LF
-  std::string pending;            // replies not yet handed out as one SendReply
+  std::string input;                   // a partial command line, or everything behind a commit
+  bool discarding_line = false;        // inside a too long line: dropped up to its LF
+  std::string pending;                 // replies not yet handed out as one SendReply
   std::vector<Action>* out = nullptr;  // where receive()/commit_finished() put actions
   ClientSession session;
   Transaction transaction;

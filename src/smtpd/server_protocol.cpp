@@ -15,7 +15,7 @@ constexpr std::size_t kDefaultLineLimit = 2048;
 std::string build_ehlo_reply(const ProtocolLimits& limits) {
   std::string size = "SIZE";
   if (limits.message_size_limit != 0) size += " " + std::to_string(limits.message_size_limit);
-  const std::string_view keywords[] = {"PIPELINING", size, "8BITMIME", "SMTPUTF8",
+  const std::string_view keywords[] = {"PIPELINING",          size,      "8BITMIME", "SMTPUTF8",
                                        "ENHANCEDSTATUSCODES", "CHUNKING"};
   std::string reply = "250-" + limits.myhostname + "\r\n";
   for (std::size_t i = 0; i < std::size(keywords); ++i) {

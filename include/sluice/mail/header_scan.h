@@ -45,12 +45,12 @@ class HeaderScanner {
   std::vector<bool> seen_;
   std::size_t value_cap_;
   State state_ = State::line_start;
-  std::size_t name_cap_;    // longest wanted name; longer names cannot match
-  std::string name_;        // the current field name, capped at name_cap_
+  std::size_t name_cap_;  // longest wanted name; longer names cannot match
+  std::string name_;      // the current field name, capped at name_cap_
   bool name_overflow_ = false;
-  bool in_field_ = false;   // a field has started (a continuation line needs one)
-  int capture_ = -1;        // index into names_ of the field being captured, or -1
-  std::string captured_;    // the raw (unfolded) value of that field, capped
+  bool in_field_ = false;  // a field has started (a continuation line needs one)
+  int capture_ = -1;       // index into names_ of the field being captured, or -1
+  std::string captured_;   // the raw (unfolded) value of that field, capped
   std::uint32_t received_ = 0;
 };
 

@@ -17,7 +17,7 @@ struct ReceivedInfo {
   std::string helo;            // as the client sent it; sanitized here
   std::string client_address;  // numeric, e.g. "127.0.0.1" or "::1"
   std::string myhostname;
-  std::string protocol;        // "SMTP" or "ESMTP"
+  std::string protocol;  // "SMTP" or "ESMTP"
   std::string queue_id;
   std::optional<std::string> recipient;  // set only when the message has exactly one recipient
   SystemTime time;

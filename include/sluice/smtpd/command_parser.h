@@ -11,8 +11,21 @@
 namespace sluice::smtpd {
 
 enum class Verb : std::uint8_t {
-  helo, ehlo, mail, rcpt, data, bdat, rset, noop, quit, vrfy, help,
-  starttls, auth, etrn, expn,
+  helo,
+  ehlo,
+  mail,
+  rcpt,
+  data,
+  bdat,
+  rset,
+  noop,
+  quit,
+  vrfy,
+  help,
+  starttls,
+  auth,
+  etrn,
+  expn,
   unknown,  // any other word
   empty,    // an empty (or all blank) line
 };

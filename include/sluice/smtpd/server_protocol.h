@@ -23,7 +23,9 @@ struct ProtocolLimits {
   std::uint32_t recipient_limit = 1000;          // 0: unlimited
   std::uint32_t line_length_limit = 2048;        // command lines, CRLF included
   std::uint32_t hopcount_limit = 50;             // Received: headers; 0: unlimited
-  std::uint32_t hard_error_limit = 20;           // 4xx/5xx replies before "421 4.7.0"; 0: unlimited
+  // Postfix's smtpd_hard_error_limit: the reply that brings the count of 4xx/5xx replies to
+  // this number is followed by "421 4.7.0 ... too many errors" and the close. 0: unlimited.
+  std::uint32_t hard_error_limit = 20;
   std::string campaign_header = "X-Campaign-ID";
   std::string campaign_group_header = "X-Campaign-Group";
 };

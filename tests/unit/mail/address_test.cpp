@@ -68,24 +68,25 @@ TEST(Address, Lengths) {
   ASSERT_EQ(domain.size(), 252u);
   EXPECT_TRUE(parse_path("<u@" + domain + ">", false));
   EXPECT_FALSE(parse_path("<uv@" + domain + ">", false));  // 257
-  domain += "abc";  // 255
+  domain += "abc";                                         // 255
   EXPECT_TRUE(is_valid_domain(domain, false));
   EXPECT_FALSE(is_valid_domain(domain + "d", false));  // 256
 }
 
 TEST(Address, RejectsControlsAndNewlines) {
-  const std::string_view bad_paths[] = {"<a\r@b.test>", "<a@b.test\n>", std::string_view("<a\0@b.test>", 12),
-                               "<a\x01@b.test>", "<a@b\x7f.test>", "<a\t@b.test>",
-                               "<\"a\r\nb\"@b.test>"};
+  const std::string_view bad_paths[] = {
+      "<a\r@b.test>",       "<a@b.test\n>",   std::string_view("<a\0@b.test>", 12),
+      "<a\x01@b.test>",     "<a@b\x7f.test>", "<a\t@b.test>",
+      "<\"a\r\nb\"@b.test>"};
   for (auto bad : bad_paths) {
     EXPECT_FALSE(parse_path(bad, true)) << bad;
   }
 }
 
 TEST(Address, MalformedPaths) {
-  for (auto bad : {"<a@b.test", "a@b.test>", "<<a@b.test>>", "<@>", "<a@>", "<@b.test>",
-                   "<a>", "<a@b@c.test>", "<a b@c.test>", "<a@b..test>", "<a@.b.test>",
-                   "<a@b.test.>", "<a@b test>", "<a@-_ok>x", "<a@b,c>", "<>x"}) {
+  for (auto bad : {"<a@b.test", "a@b.test>", "<<a@b.test>>", "<@>", "<a@>", "<@b.test>", "<a>",
+                   "<a@b@c.test>", "<a b@c.test>", "<a@b..test>", "<a@.b.test>", "<a@b.test.>",
+                   "<a@b test>", "<a@-_ok>x", "<a@b,c>", "<>x"}) {
     EXPECT_FALSE(parse_path(bad, false)) << bad;
   }
   EXPECT_TRUE(parse_path("<a..b.@x.test>", false));  // liberal dots, as Postfix
@@ -97,10 +98,10 @@ TEST(Address, Utf8OnlyWhenAllowed) {
   auto address = parse_path(path, true);
   ASSERT_TRUE(address);
   EXPECT_TRUE(address->utf8);
-  EXPECT_FALSE(parse_path("<\xff@x.test>", true));           // not UTF-8
-  EXPECT_FALSE(parse_path("<\xc0\xaf@x.test>", true));       // overlong
-  EXPECT_FALSE(parse_path("<\xed\xa0\x80@x.test>", true));   // surrogate
-  EXPECT_FALSE(parse_path("<\xe7\x94@x.test>", true));       // truncated
+  EXPECT_FALSE(parse_path("<\xff@x.test>", true));          // not UTF-8
+  EXPECT_FALSE(parse_path("<\xc0\xaf@x.test>", true));      // overlong
+  EXPECT_FALSE(parse_path("<\xed\xa0\x80@x.test>", true));  // surrogate
+  EXPECT_FALSE(parse_path("<\xe7\x94@x.test>", true));      // truncated
   EXPECT_TRUE(is_valid_utf8("\xf0\x9f\x98\x80"));
   EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
 }

@@ -24,7 +24,8 @@ Scan scan_pieces(const std::vector<std::string_view>& pieces, std::size_t cap = 
 Scan scan(std::string_view message) { return scan_pieces({message}); }
 
 TEST(HeaderScan, ExtractsNamedHeadersCaseInsensitively) {
-  const auto s = scan("Subject: x\r\nx-campaign-id: spring-2026\r\nX-CAMPAIGN-GROUP:g\r\n\r\nbody\r\n");
+  const auto s =
+      scan("Subject: x\r\nx-campaign-id: spring-2026\r\nX-CAMPAIGN-GROUP:g\r\n\r\nbody\r\n");
   EXPECT_EQ(s, (Scan{"spring-2026", "g", 0, true}));
 }
 
@@ -39,8 +40,9 @@ TEST(HeaderScan, FirstOccurrenceWins) {
 }
 
 TEST(HeaderScan, CountsReceivedInHeaderOnly) {
-  const auto s = scan("Received: a\r\nreceived: b\r\n (folded)\r\nRECEIVED : c\r\nX-Received: no\r\n"
-                      "\r\nReceived: in body\r\n");
+  const auto s = scan(
+      "Received: a\r\nreceived: b\r\n (folded)\r\nRECEIVED : c\r\nX-Received: no\r\n"
+      "\r\nReceived: in body\r\n");
   EXPECT_EQ(s.received, 3u);
   EXPECT_TRUE(s.done);
 }
@@ -99,7 +101,8 @@ TEST(HeaderScan, EverySplitGivesTheSameResult) {
     }
   }
   std::vector<std::string_view> bytes;
-  for (std::size_t i = 0; i < message.size(); ++i) bytes.push_back(std::string_view(message).substr(i, 1));
+  for (std::size_t i = 0; i < message.size(); ++i)
+    bytes.push_back(std::string_view(message).substr(i, 1));
   EXPECT_EQ(scan_pieces(bytes), reference);
 }
 

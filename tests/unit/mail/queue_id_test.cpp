@@ -19,7 +19,9 @@ TEST(QueueId, FormatIsTimeThenSequence) {
   EXPECT_EQ(ids.next(), "123456789ABABCDE");
   EXPECT_EQ(ids.next(), "123456789ABABCDF");
   clock.advance(1us);
-  EXPECT_EQ(ids.next(), "123456789AC" "ABCE0");
+  EXPECT_EQ(ids.next(),
+            "123456789AC"
+            "ABCE0");
 }
 
 TEST(QueueId, SequenceWrapsAtTwentyBits) {

@@ -38,12 +38,14 @@ Decoded dotted(std::string_view input, std::uint64_t limit = 0) {
   return decode_pieces(DataDecoder::Mode::dot_stuffed, {input}, limit);
 }
 
-void expect_split_invariant(DataDecoder::Mode mode, std::string_view input, std::uint64_t limit = 0) {
+void expect_split_invariant(DataDecoder::Mode mode, std::string_view input,
+                            std::uint64_t limit = 0) {
   const auto reference = decode_pieces(mode, {input}, limit);
   for (std::size_t i = 0; i <= input.size(); ++i) {
     for (std::size_t j = i; j <= input.size(); ++j) {
-      ASSERT_EQ(decode_pieces(mode, {input.substr(0, i), input.substr(i, j - i), input.substr(j)}, limit),
-                reference)
+      ASSERT_EQ(
+          decode_pieces(mode, {input.substr(0, i), input.substr(i, j - i), input.substr(j)}, limit),
+          reference)
           << "split at " << i << "," << j << " of " << input;
     }
   }
@@ -66,7 +68,8 @@ TEST(DataDecoder, LeadingDotLineIsEmptyMessage) {
 }
 
 TEST(DataDecoder, SmugglingFormsDoNotEnd) {
-  for (std::string_view variant : {"\n.\n", "\r.\r", "\n.\r\n", "\r\n.\n", "\r\n.\r\r\n", "\r\n.\rX"}) {
+  for (std::string_view variant :
+       {"\n.\n", "\r.\r", "\n.\r\n", "\r\n.\n", "\r\n.\r\r\n", "\r\n.\rX"}) {
     const std::string input = "first" + std::string(variant) + "MAIL FROM:<x@y>\r\n";
     const auto d = dotted(input);
     EXPECT_FALSE(d.finished) << variant;

@@ -30,7 +30,7 @@ std::string realistic_session() {
   s += "NOOP\r\nMAIL FROM:<c@d.test>\r\nRCPT TO:<r3@example.com>\r\n";
   s += "BDAT 9\r\nSubject: ";
   s += "BDAT 12 LAST\r\nx\r\n\r\nbo\rdy..";  // a bare CR inside the last chunk
-  s += "NOOP\r\nQUIT\r\n";                  // never read: the connection closes
+  s += "NOOP\r\nQUIT\r\n";                   // never read: the connection closes
   return s;
 }
 
@@ -96,22 +96,24 @@ TEST(ServerProtocolFraming, EverySplitWithLimitsHit) {
   limits.hopcount_limit = 1;
   std::string s(kEnvelope);
   s += "NOOP " + std::string(100, 'n') + "\r\nNOOP\r\n";
-  s += "DATA\r\n" + std::string(60, 'y') + "\r\n.\r\n";                         // too big
+  s += "DATA\r\n" + std::string(60, 'y') + "\r\n.\r\n";  // too big
   s += "MAIL FROM:<a@b.test>\r\nRCPT TO:<r@example.com>\r\nBDAT 50\r\n" + std::string(50, 'z');
-  s += "BDAT 0 LAST\r\n";                                                           // too big
+  s += "BDAT 0 LAST\r\n";  // too big
   s += "MAIL FROM:<a@b.test>\r\nRCPT TO:<r@example.com>\r\nDATA\r\n";
-  s += "Received: a\r\nReceived: b\r\n\r\n.\r\n";                                  // hops
+  s += "Received: a\r\nReceived: b\r\n\r\n.\r\n";  // hops
   s += "NOOP\nQUIT\r\n";
   const auto reference = run_pieces({s}, limits);
   EXPECT_EQ(reference,
             "250-mx.test\r\n250-PIPELINING\r\n250-SIZE 40\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n"
             "250-ENHANCEDSTATUSCODES\r\n250 CHUNKING\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"
-            "500 5.5.2 Error: line too long\r\n250 2.0.0 Ok\r\n" + std::string(k354) +
-            "552 5.3.4 Message size exceeds fixed limit\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"
-            "250 2.0.0 Ok: 50 octets received\r\n552 5.3.4 Message size exceeds fixed limit\r\n"
-            "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n" + std::string(k354) +
-            "554 5.4.6 Too many hops\r\n500 5.5.2 Error: bare <LF> received\r\n"
-            "221 2.0.0 Bye\r\n<CLOSE>");
+            "500 5.5.2 Error: line too long\r\n250 2.0.0 Ok\r\n" +
+                std::string(k354) +
+                "552 5.3.4 Message size exceeds fixed limit\r\n250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n"
+                "250 2.0.0 Ok: 50 octets received\r\n552 5.3.4 Message size exceeds fixed limit\r\n"
+                "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n" +
+                std::string(k354) +
+                "554 5.4.6 Too many hops\r\n500 5.5.2 Error: bare <LF> received\r\n"
+                "221 2.0.0 Bye\r\n<CLOSE>");
   expect_same_for_every_split(s, limits);
 }
 
@@ -138,8 +140,8 @@ TEST(ServerProtocolFraming, SmugglingVariantsAreNotEndOfData) {
 }
 
 TEST(ServerProtocolFraming, BareCrOrLfAnywhereInDataRefusesMessage) {
-  for (std::string_view body : {"a\rb\r\n", "a\nb\r\n", "a\r\r\n", "\n", "x\r\n.\rx\r\n",
-                                "x\r\n.x\ny\r\n"}) {
+  for (std::string_view body :
+       {"a\rb\r\n", "a\nb\r\n", "a\r\r\n", "\n", "x\r\n.\rx\r\n", "x\r\n.x\ny\r\n"}) {
     ProtocolDriver d;
     d.feed(std::string(kEnvelope) + "DATA\r\n" + std::string(body) + "\r\n.\r\n");
     const auto transcript = d.take();
@@ -173,8 +175,9 @@ TEST(ServerProtocolFraming, BdatChecks) {
   d.feed("MAIL FROM:<a@b.test>\r\nBDAT 3 LAST\r\nabcNOOP\r\n");
   EXPECT_EQ(d.take(), "250 2.1.0 Ok\r\n503 5.5.1 Error: need RCPT command\r\n250 2.0.0 Ok\r\n");
   d.feed("RCPT TO:<r@example.com>\r\nBDAT 2\r\nabDATA\r\n");
-  EXPECT_EQ(d.take(), "250 2.1.5 Ok\r\n250 2.0.0 Ok: 2 octets received\r\n503 5.5.1 Error: "
-                      "DATA after BDAT\r\n");
+  EXPECT_EQ(d.take(),
+            "250 2.1.5 Ok\r\n250 2.0.0 Ok: 2 octets received\r\n503 5.5.1 Error: "
+            "DATA after BDAT\r\n");
   d.feed("bdat 0 last\r\n");
   ASSERT_EQ(d.commits.size(), 1u);
   EXPECT_EQ(d.commits[0].data, "ab");

@@ -163,12 +163,14 @@ TEST(ServerProtocol, DataChecks) {
 TEST(ServerProtocol, MessageIsCommittedAndQueued) {
   auto d = in_transaction();
   say(d, "DATA");
-  d.feed("Subject: hi\r\nX-Campaign-ID:  spring\r\n  sale \r\nx-campaign-group: g1\r\n\r\n"
-         "..dot\r\nbody\r\n.\r\n");
-  EXPECT_EQ(d.take(),
-            "<COMMIT from=a@b.test to=r@example.com, utf8=0 8bit=0 campaign=spring  sale "
-            "group=g1 helo=client.test proto=ESMTP data=[Subject: hi\r\nX-Campaign-ID:  spring\r\n"
-            "  sale \r\nx-campaign-group: g1\r\n\r\n.dot\r\nbody\r\n]>250 2.0.0 Ok: queued as Q1\r\n");
+  d.feed(
+      "Subject: hi\r\nX-Campaign-ID:  spring\r\n  sale \r\nx-campaign-group: g1\r\n\r\n"
+      "..dot\r\nbody\r\n.\r\n");
+  EXPECT_EQ(
+      d.take(),
+      "<COMMIT from=a@b.test to=r@example.com, utf8=0 8bit=0 campaign=spring  sale "
+      "group=g1 helo=client.test proto=ESMTP data=[Subject: hi\r\nX-Campaign-ID:  spring\r\n"
+      "  sale \r\nx-campaign-group: g1\r\n\r\n.dot\r\nbody\r\n]>250 2.0.0 Ok: queued as Q1\r\n");
   EXPECT_EQ(say(d, "DATA"), "503 5.5.1 Error: need RCPT command\r\n");  // transaction over
 }
 
@@ -190,7 +192,8 @@ TEST(ServerProtocol, CommitOutcomes) {
        {std::pair{CommitOutcome{true, "0123456789ABCDEF", false},
                   "250 2.0.0 Ok: queued as 0123456789ABCDEF\r\n"},
         std::pair{CommitOutcome{false, "", true}, "452 4.3.1 Insufficient system storage\r\n"},
-        std::pair{CommitOutcome{false, "", false}, "451 4.3.0 Error: queue file write error\r\n"}}) {
+        std::pair{CommitOutcome{false, "", false},
+                  "451 4.3.0 Error: queue file write error\r\n"}}) {
     auto d = in_transaction();
     d.hold_commits = true;
     say(d, "DATA");
@@ -297,8 +300,9 @@ TEST(ServerProtocol, LinesReceivedCountsCommandAndDataLines) {
 
 TEST(ServerProtocol, PipelinedBatchRepliesInOrderInOneSend) {
   ProtocolDriver d;
-  d.feed("EHLO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<r1@example.com>\r\nRCPT TO:<bad>\r\n"
-         "RCPT TO:<r2@example.com>\r\nDATA\r\n");
+  d.feed(
+      "EHLO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<r1@example.com>\r\nRCPT TO:<bad>\r\n"
+      "RCPT TO:<r2@example.com>\r\nDATA\r\n");
   ASSERT_EQ(d.last_actions.size(), 1u);
   EXPECT_EQ(d.take(), std::string(kEhloReply) +
                           "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n501 5.1.3 Bad recipient address "
