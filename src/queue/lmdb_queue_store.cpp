@@ -87,12 +87,13 @@ Result<std::vector<DueEntry>> LmdbQueueStore::due(SystemTime now, std::size_t li
   return entries;
 }
 
-Result<std::optional<SystemTime>> LmdbQueueStore::next_due() {
+Result<std::optional<SystemTime>> LmdbQueueStore::next_due(SystemTime after) {
   auto read = core_->begin(MDB_RDONLY);
   if (!read) return read.error();
   auto cursor = LmdbCursor::open(read->txn, core_->tables.due);
   if (!cursor) return cursor.error();
-  auto entry = cursor->first();
+  // Keys sort by time first; the empty id makes this the first key of the next microsecond.
+  auto entry = cursor->seek(encode_due_key(after + std::chrono::microseconds(1), ""));
   if (!entry) return entry.error();
   if (!*entry) return std::optional<SystemTime>();
   auto key = decode_due_key((*entry)->first);

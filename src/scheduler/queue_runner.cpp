@@ -44,7 +44,10 @@ void QueueRunner::schedule() {
   // In-flight messages stay in the index until their result is recorded, so ask for enough
   // entries to see past them.
   const std::size_t free_slots = settings_.concurrency - std::min(settings_.concurrency, in_flight_.size());
-  if (free_slots > 0) {
+  // With no account to take mail, messages wait where they are: no attempt is spent and
+  // nothing is written, and new mail does not make the runner look again until the pause ends.
+  const bool accounts_resting = now < no_account_until_;
+  if (free_slots > 0 && !accounts_resting) {
     auto due = store_.due(now, in_flight_.size() + free_slots);
     if (!due) {
       spdlog::error("queue runner: cannot read the due index: {}", due.error().message);
@@ -53,34 +56,48 @@ void QueueRunner::schedule() {
       for (const auto& entry : *due) {
         if (started == free_slots) break;
         if (in_flight_.contains(entry.id)) continue;
-        dispatch(entry);
+        if (!dispatch(entry)) {
+          no_account_until_ = now + settings_.no_account_pause;
+          break;
+        }
         ++started;
       }
     }
   }
   if (in_flight_.size() >= settings_.concurrency) return;  // a completion reschedules
-  auto next = store_.next_due();
+  // Everything due by now is dispatched or waits for a free slot (a completion reschedules).
+  auto next = store_.next_due(now);
   SystemTime until = now + settings_.idle_poll;
-  if (next && *next && **next < until) until = std::max(**next, now);
+  if (next && *next && **next < until) until = **next;
+  if (now < no_account_until_) until = std::max(until, no_account_until_);
   arm_timer(until);
 }
 
 void QueueRunner::arm_timer(SystemTime until) {
+  // Re-arming costs a timerfd_settime system call; under load schedule() runs for every
+  // message, so keep an earlier wake-up that is already set: it re-evaluates anyway.
+  if (timer_armed_ && armed_until_ <= until) return;
+  timer_armed_ = true;
+  armed_until_ = until;
   auto wait = until - clock_.now();
   timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::max(wait, SystemTime::duration::zero())));
   timer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec) schedule();  // aborted waits were replaced by a newer one or by stop()
+    if (ec) return;  // replaced by an earlier wake-up, or stop()
+    timer_armed_ = false;
+    schedule();
   });
 }
 
-void QueueRunner::dispatch(const queue::DueEntry& entry) {
+bool QueueRunner::dispatch(const queue::DueEntry& entry) {
   auto message = store_.find(entry.id);
-  if (!message) return;  // removed since the index was read
+  if (!message) return true;  // removed since the index was read
+  delivery::Transport* transport = select_(*message);
+  if (!transport) return false;
   auto body = store_.body(entry.id);
   if (!body) {
     spdlog::error("{}: cannot read the message body: {}", entry.id, body.error().message);
-    return;
+    return true;
   }
   delivery::DeliveryRequest request;
   request.id = message->id;
@@ -92,18 +109,6 @@ void QueueRunner::dispatch(const queue::DueEntry& entry) {
 
   in_flight_.insert(entry.id);
   ++in_flight_count_;
-  delivery::Transport* transport = select_(*message);
-  if (!transport) {
-    delivery::DeliveryResult result{"none", {}};
-    for (const auto& r : request.recipients) {
-      result.recipients.push_back({r, delivery::RecipientOutcome::deferred,
-                                   "451 4.4.1 no upstream account can take this message now"});
-    }
-    asio::post(strand_, [this, m = std::move(*message), result = std::move(result)]() mutable {
-      complete(std::move(m), std::move(result));
-    });
-    return;
-  }
   transport->deliver(std::move(request),
                      [this, m = std::move(*message)](delivery::DeliveryResult result) mutable {
                        asio::post(strand_, [this, m = std::move(m),
@@ -111,6 +116,7 @@ void QueueRunner::dispatch(const queue::DueEntry& entry) {
                          complete(std::move(m), std::move(result));
                        });
                      });
+  return true;
 }
 
 void QueueRunner::complete(queue::QueuedMessage message, delivery::DeliveryResult result) {

@@ -86,12 +86,12 @@ class MemoryQueueStore final : public queue::QueueStore {
     return entries;
   }
 
-  Result<std::optional<SystemTime>> next_due() override {
+  Result<std::optional<SystemTime>> next_due(SystemTime after) override {
     std::lock_guard lock(mutex_);
     ++reads_;
     std::optional<SystemTime> earliest;
     for (const auto& [id, message] : records_) {
-      if (message.state != queue::MessageState::active) continue;
+      if (message.state != queue::MessageState::active || message.next_attempt <= after) continue;
       if (!earliest || message.next_attempt < *earliest) earliest = message.next_attempt;
     }
     return earliest;

@@ -50,7 +50,7 @@ class LmdbQueueStore final : public QueueStore {
   void modify_all(Modifier modifier, Done done) override;
 
   Result<std::vector<DueEntry>> due(SystemTime now, std::size_t limit) override;
-  Result<std::optional<SystemTime>> next_due() override;
+  Result<std::optional<SystemTime>> next_due(SystemTime after) override;
   Result<QueuedMessage> find(const mail::QueueId& id) override;
   Result<std::string> body(const mail::QueueId& id) override;
   Result<void> scan(const mail::QueueId& after,

@@ -84,8 +84,9 @@ class QueueStore {
 
   // Active messages whose next attempt is at or before `now`, oldest first, at most `limit`.
   virtual Result<std::vector<DueEntry>> due(SystemTime now, std::size_t limit) = 0;
-  // The earliest next attempt of any active message, if there is one (for the runner's sleep).
-  virtual Result<std::optional<SystemTime>> next_due() = 0;
+  // The earliest next attempt of an active message strictly after `after`, if any: what the
+  // runner sleeps until once everything due by `after` is under way.
+  virtual Result<std::optional<SystemTime>> next_due(SystemTime after) = 0;
 
   virtual Result<QueuedMessage> find(const mail::QueueId& id) = 0;
   virtual Result<std::string> body(const mail::QueueId& id) = 0;

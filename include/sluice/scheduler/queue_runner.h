@@ -28,11 +28,14 @@ struct RunnerSettings {
   // Upper bound on the sleep between index polls, so a clock step or a missed wake costs at
   // most this much latency.
   std::chrono::milliseconds idle_poll{1000};
+  // How long to leave the queue alone once no account could take a due message.
+  std::chrono::milliseconds no_account_pause{1000};
 };
 
 class QueueRunner {
  public:
-  // Picks the transport for a message, or nullptr when no account can take it now.
+  // Picks the transport for a message, or nullptr when no account can take it now (the
+  // message then waits without an attempt being counted).
   using TransportSelector = std::function<delivery::Transport*(const queue::QueuedMessage&)>;
   using Random01 = std::function<double()>;  // called on the runner's strand only
 
@@ -48,7 +51,8 @@ class QueueRunner {
 
  private:
   void schedule();
-  void dispatch(const queue::DueEntry& entry);
+  // False when no transport can take the message now (it stays due, untouched).
+  bool dispatch(const queue::DueEntry& entry);
   void complete(queue::QueuedMessage message, delivery::DeliveryResult result);
   void finish(const mail::QueueId& id);
   void arm_timer(SystemTime until);
@@ -64,6 +68,9 @@ class QueueRunner {
   std::atomic<std::size_t> in_flight_count_{0};
   std::atomic<bool> wake_pending_{false};
   bool stopping_ = false;  // strand only
+  bool timer_armed_ = false;  // strand only
+  SystemTime armed_until_{};  // strand only
+  SystemTime no_account_until_{};  // strand only
 };
 
 }  // namespace sluice::scheduler

@@ -56,7 +56,9 @@ TEST(MemoryQueueStore, DueListsOnlyActiveMessagesThatAreDueOldestFirst) {
   EXPECT_EQ(due_ids(store, kT0 + 30s), (std::vector<std::string>{"B", "C", "A"}));
   EXPECT_EQ(due_ids(store, kT0 + 30s, 2), (std::vector<std::string>{"B", "C"}));
   EXPECT_TRUE(due_ids(store, kT0 + 9s).empty());
-  EXPECT_EQ(**store.next_due(), kT0 + 10s);
+  EXPECT_EQ(**store.next_due(kT0), kT0 + 10s);
+  EXPECT_EQ(**store.next_due(kT0 + 10s), kT0 + 30s);  // strictly after
+  EXPECT_EQ(*store.next_due(kT0 + 60s), std::nullopt);
 }
 
 TEST(MemoryQueueStore, ModifyReindexesAndRemoves) {
@@ -74,7 +76,7 @@ TEST(MemoryQueueStore, ModifyReindexesAndRemoves) {
   ASSERT_TRUE(edit(store, "B", [](QueuedMessage&) { return queue::Edit::remove; }).ok());
   EXPECT_FALSE(store.find("B").ok());
   EXPECT_EQ(store.body("B").error().code, ErrorCode::not_found);
-  EXPECT_EQ(*store.next_due(), std::nullopt);
+  EXPECT_EQ(*store.next_due(kT0), std::nullopt);
   EXPECT_EQ(*store.body("A"), "body");
 }
 

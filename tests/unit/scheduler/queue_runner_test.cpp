@@ -137,17 +137,28 @@ TEST_F(QueueRunnerTest, NeverMoreThanConcurrencyInFlight) {
   ASSERT_TRUE(run_until([&] { return runner->in_flight() == 0; }));
 }
 
-TEST_F(QueueRunnerTest, NoUsableAccountDefersWithoutLosingTheMessage) {
+TEST_F(QueueRunnerTest, WithoutAnAccountMailWaitsUntouchedThenFlows) {
+  ScriptedTransport transport;
+  delivery::Transport* current = nullptr;  // no account can take mail yet
   enqueue("0000000000A00001");
-  auto runner = make_runner(nullptr);
-  runner->start();
-  ASSERT_TRUE(run_until([&] {
-    auto m = store.find("0000000000A00001");
-    return m && m->attempts == 1;
-  }));
+  RunnerSettings settings;
+  settings.idle_poll = milliseconds(5);
+  settings.no_account_pause = milliseconds(20);
+  QueueRunner runner(
+      io, store, [&current](const queue::QueuedMessage&) { return current; }, clock, settings,
+      [] { return 1.0; });
+  runner.start();
+  const auto writes_before = store.writes();
+  io.run_for(milliseconds(50));
   auto m = store.find("0000000000A00001");
-  EXPECT_EQ(m->recipients[0].state, mail::RecipientState::pending);
-  EXPECT_NE(m->last_error.find("4.4.1"), std::string::npos);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->attempts, 0u);  // no retry budget spent
+  EXPECT_EQ(store.writes(), writes_before);
+
+  current = &transport;  // an account becomes usable: the pause ends and the mail flows
+  clock.advance(milliseconds(20));
+  ASSERT_TRUE(run_until([&] { return !store.find("0000000000A00001"); }));
+  EXPECT_EQ(transport.requests.size(), 1u);
 }
 
 TEST_F(QueueRunnerTest, MessageHeldDuringDeliveryStaysHeld) {
