@@ -13,28 +13,11 @@
 #include <string>
 
 #include "sluice/queue/lmdb_queue_store.h"
+#include "temp_dir.h"
 
 namespace sluice::queue::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "sluice-queue-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) std::abort();
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using sluice::testing::TempDir;
 
 inline std::string test_id(unsigned long long n) {
   char buffer[17];

@@ -1,18 +1,19 @@
 #pragma once
-// A temporary folder for one test: files are written into it and it is removed afterwards.
+// A temporary folder for one test (mkdtemp): files are written into it and it is removed with
+// everything in it afterwards. Shared by every stage's tests.
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
-namespace sluice::config::testing {
+namespace sluice::testing {
 
 class TempDir {
  public:
   TempDir() {
     std::string pattern =
-        (std::filesystem::temp_directory_path() / "sluice-config-XXXXXX").string();
+        (std::filesystem::temp_directory_path() / "sluice-test-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) std::abort();
     path_ = pattern;
   }
@@ -37,4 +38,4 @@ class TempDir {
   std::string path_;
 };
 
-}  // namespace sluice::config::testing
+}  // namespace sluice::testing
