@@ -277,7 +277,7 @@ declare -A RATE=() CHECK=()
 LOAD_CMD=
 
 accepted_count() {  # server
-  case $1 in postfix) postfix_accepted ;; sluice) sluice_accepted ;; esac
+  case $1 in postfix) postfix_accepted ;; sluice) sluice_accepted ;; ceiling) sink_count ceiling ;; esac
 }
 
 quiesce() {  # server: let background delivery of the previous run finish before measuring
@@ -287,7 +287,7 @@ quiesce() {  # server: let background delivery of the previous run finish before
       (( SECONDS < deadline )) || { log "postfix queue not drained after ${BENCH_QUIESCE_TIMEOUT}s"; break; }
       sleep 0.5
     done
-  elif [[ -z $BENCH_SLUICE_STANDIN ]]; then
+  elif [[ $server == sluice && -z $BENCH_SLUICE_STANDIN ]]; then
     # No queue probe yet: wait until its sink has been quiet for 2 s.
     while (( same < 4 && SECONDS < deadline )); do
       n=$(sink_count sluice); if [[ $n == "$last" ]]; then same=$((same + 1)); else same=0 last=$n; fi
@@ -348,7 +348,7 @@ run_load() {  # server port size count round: one timed smtp-source run
 
 # ---- report --------------------------------------------------------------------------------------
 report() {  # sizes...
-  local size sl pf ratio sluice_label=sluice
+  local size sl pf cl ratio cratio sluice_label=sluice
   [[ $BENCH_SLUICE_STANDIN == smtp-sink ]] && sluice_label="sluice(stand-in: smtp-sink)"
   mkdir -p "$(dirname "$BENCH_OUT")"
   {
@@ -357,14 +357,19 @@ report() {  # sizes...
     echo "# sluice: ${SLUICE_BIN:-${BENCH_SLUICE_STANDIN:-not run}} (git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo ?))"
     echo "# load: $LOAD_CMD"
     echo "# postfix: private instance, delivery=$BENCH_POSTFIX_DELIVERY; rounds: $BENCH_ROUNDS (best shown)"
-    printf '%-8s %9s %28s %14s %16s\n' size messages "$sluice_label msgs/s" "postfix msgs/s" "sluice/postfix"
+    echo "# ceiling: smtp-sink keeping nothing; ceiling/postfix is the largest ratio this load can show"
+    printf '%-8s %9s %28s %14s %16s %14s %16s\n' size messages "$sluice_label msgs/s" "postfix msgs/s" \
+      "sluice/postfix" "ceiling msgs/s" "ceiling/postfix"
     for size in "$@"; do
-      sl=${RATE[sluice/$size]:--} pf=${RATE[postfix/$size]:--} ratio=-
+      sl=${RATE[sluice/$size]:--} pf=${RATE[postfix/$size]:--} cl=${RATE[ceiling/$size]:--}
+      ratio=- cratio=-
       [[ $sl != - && $pf != - ]] && ratio=$(awk -v a="$sl" -v b="$pf" 'BEGIN { printf "%.2f", a / b }')
-      printf '%-8s %9s %28s %14s %16s\n' "$size" "${MESSAGES[$size]}" "$sl" "$pf" "$ratio"
+      [[ $cl != - && $pf != - ]] && cratio=$(awk -v a="$cl" -v b="$pf" 'BEGIN { printf "%.2f", a / b }')
+      printf '%-8s %9s %28s %14s %16s %14s %16s\n' "$size" "${MESSAGES[$size]}" "$sl" "$pf" "$ratio" \
+        "$cl" "$cratio"
     done
     for size in "$@"; do
-      for sl in sluice postfix; do
+      for sl in sluice postfix ceiling; do
         if [[ -n ${CHECK[$sl/$size]:-} ]]; then
           echo "# $sl/$size rounds: ${CHECK[$sl/$size]} msgs/s (${CHECK[$sl/$size.count]})"
         fi
@@ -393,9 +398,9 @@ measure_accept() {
   local size round order s
   for s in "${SERVERS[@]}"; do warm_up "$s" "${PORT_OF[$s]}"; done
   for ((round = 1; round <= BENCH_ROUNDS; round++)); do
-    order=("${SERVERS[@]}")
-    # Alternate who goes first, so neither always runs on the fresher machine.
-    if ((round % 2 == 0 && ${#SERVERS[@]} == 2)); then order=("${SERVERS[1]}" "${SERVERS[0]}"); fi
+    # Rotate who goes first, so no server always runs on the fresher machine.
+    local first=$(((round - 1) % ${#SERVERS[@]}))
+    order=("${SERVERS[@]:first}" "${SERVERS[@]:0:first}")
     for size in "${SIZES[@]}"; do
       for s in "${order[@]}"; do
         run_load "$s" "${PORT_OF[$s]}" "$size" "${MESSAGES[$size]}" "$round"
@@ -406,9 +411,11 @@ measure_accept() {
 
 # ---- main ----------------------------------------------------------------------------------------
 main() {
-  SERVERS=(sluice postfix)
+  # ceiling: an smtp-sink that keeps nothing, the most this load generator can push through a
+  # server on this machine; it bounds every ratio the benchmark can show.
+  SERVERS=(sluice postfix ceiling)
   case $BENCH_ONLY in
-    '') ;; sluice|postfix) SERVERS=("$BENCH_ONLY") ;; *) die "BENCH_ONLY must be sluice or postfix" ;;
+    '') ;; sluice|postfix|ceiling) SERVERS=("$BENCH_ONLY") ;; *) die "BENCH_ONLY must be sluice, postfix or ceiling" ;;
   esac
   case $BENCH_POSTFIX_DELIVERY in hold|relay) ;; *) die "BENCH_POSTFIX_DELIVERY must be hold or relay" ;; esac
   "$ROOT/scripts/deps.sh" test
@@ -421,15 +428,16 @@ main() {
   trap cleanup EXIT
   trap 'exit 130' INT TERM
   local ports s
-  read -r -a ports <<<"$(free_ports 6)"
+  read -r -a ports <<<"$(free_ports 7)"
   MESSAGES[1024]=$BENCH_MESSAGES_SMALL MESSAGES[81920]=$BENCH_MESSAGES_LARGE
-  PORT_OF=([sluice]=${ports[0]} [postfix]=${ports[2]})
+  PORT_OF=([sluice]=${ports[0]} [postfix]=${ports[2]} [ceiling]=${ports[6]})
   for s in "${SERVERS[@]}"; do
     case $s in
       sluice) start_sink sluice "${ports[1]}"
               start_sluice "${ports[0]}" "${ports[4]}" "${ports[5]}" "${ports[1]}" ;;
       postfix) start_sink postfix "${ports[3]}"
                start_postfix "${ports[2]}" "${ports[3]}" ;;
+      ceiling) start_sink ceiling "${ports[6]}" ;;
     esac
   done
 
