@@ -20,7 +20,7 @@
 
 #include "sluice/admin/admin_server.h"
 #include "sluice/admin/queue_api.h"
-#include "sluice/delivery/maildir_transport.h"
+#include "outbound.h"
 #include "sluice/queue/lmdb_queue_store.h"
 #include "sluice/scheduler/queue_runner.h"
 #include "sluice/smtpd/listener.h"
@@ -56,38 +56,6 @@ smtpd::ProtocolLimits protocol_limits(const config::SmtpdSettings& s) {
   return limits;
 }
 
-// The transports this stage can drive: Maildir accounts. SMTP accounts are validated by the
-// config loader and wait for the delivery stage.
-struct Transports {
-  std::vector<std::pair<const config::AccountSpec*, std::unique_ptr<delivery::Transport>>> usable;
-
-  delivery::Transport* for_pool(const std::string& pool) const {
-    for (const auto& [account, transport] : usable) {
-      if (account->pool == pool) return transport.get();
-    }
-    return nullptr;
-  }
-};
-
-bool open_transports(const config::Settings& settings, asio::any_io_executor blocking,
-                     Transports& out) {
-  for (const auto& account : settings.accounts) {
-    if (account.kind != config::EndpointKind::maildir) {
-      spdlog::warn("account {}: SMTP upstream accounts are not driven yet; not used", account.name);
-      continue;
-    }
-    auto transport = delivery::MaildirTransport::open(account.name, account.maildir_path,
-                                                      settings.smtpd.myhostname, blocking);
-    if (!transport) {
-      spdlog::critical("account {}: {}", account.name, transport.error().message);
-      return false;
-    }
-    out.usable.emplace_back(&account, std::move(*transport));
-  }
-  if (out.usable.empty()) spdlog::warn("no usable upstream account: mail will wait in the queue");
-  return true;
-}
-
 }  // namespace
 
 int run_daemon(const config::Settings& settings) {
@@ -113,8 +81,9 @@ int run_daemon(const config::Settings& settings) {
   }
   std::unique_ptr<queue::QueueStore> store = std::move(*opened);
 
-  Transports transports;
-  if (!open_transports(settings, blocking.get_executor(), transports)) {
+  auto outbound = Outbound::build(settings, io, blocking.get_executor(), clock);
+  if (!outbound) {
+    spdlog::critical("{}", outbound.error().message);
     spdlog::shutdown();
     return 1;
   }
@@ -124,14 +93,14 @@ int run_daemon(const config::Settings& settings) {
   runner_settings.retry.backoff = {settings.queue.minimal_backoff_time,
                                    settings.queue.maximal_backoff_time};
   runner_settings.retry.maximal_queue_lifetime = settings.queue.maximal_queue_lifetime;
+  runner_settings.retry.dead_message_lifetime = settings.queue.dead_message_lifetime;
+  runner_settings.myhostname = settings.smtpd.myhostname;
+  mail::QueueIdGenerator ids(clock, static_cast<std::uint32_t>(seed_source()));
   std::mt19937_64 jitter(seed_source());
   scheduler::QueueRunner runner(
-      io, *store,
-      [&transports](const queue::QueuedMessage&) { return transports.for_pool("default"); },
-      clock, runner_settings,
+      io, *store, (*outbound)->router(), ids, clock, runner_settings,
       [&jitter] { return std::uniform_real_distribution<double>(0.0, 1.0)(jitter); });
 
-  mail::QueueIdGenerator ids(clock, static_cast<std::uint32_t>(seed_source()));
   smtpd::SmtpdContext smtpd_context;
   smtpd_context.limits = protocol_limits(settings.smtpd);
   smtpd_context.mynetworks = settings.smtpd.mynetworks;
@@ -150,6 +119,7 @@ int run_daemon(const config::Settings& settings) {
   }
   admin::AdminServer admin_server(io.get_executor(), settings.admin);
   admin::register_queue_api(admin_server.router(), *store, clock, [&runner] { runner.wake(); });
+  admin::register_accounts_api(admin_server.router(), (*outbound)->accounts_access(runner));
   if (auto ok = admin_server.start(); !ok) {
     spdlog::critical("admin API: {}", ok.error().message);
     spdlog::shutdown();
@@ -163,6 +133,7 @@ int run_daemon(const config::Settings& settings) {
     listener.stop();
     admin_server.stop();
     runner.stop();
+    (*outbound)->stop();
     // Deliveries under way finish and record their results; then the loop may end.
     asio::co_spawn(
         io,
@@ -180,6 +151,7 @@ int run_daemon(const config::Settings& settings) {
 
   listener.start();
   runner.start();
+  (*outbound)->start(runner);
   spdlog::info("sluice started: smtpd {} (port {}), admin {}, queue {}, {} I/O threads",
                settings.smtpd.listen.to_string(), listener.port(),
                settings.admin.listen.to_string(), settings.queue.directory, threads);

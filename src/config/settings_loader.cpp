@@ -155,6 +155,23 @@ void read_queue(ParameterReader& r, QueueSettings& q) {
   r.number("delivery_concurrency_limit", q.delivery_concurrency, 1, 1'000'000);
 }
 
+void read_delivery(ParameterReader& r, DeliverySettings& d) {
+  r.duration("smtp_connect_timeout", d.connect_timeout, Seconds{1});
+  r.duration("smtp_helo_timeout", d.helo_timeout, Seconds{1});
+  r.duration("smtp_mail_timeout", d.mail_timeout, Seconds{1});
+  r.duration("smtp_data_init_timeout", d.data_init_timeout, Seconds{1});
+  r.duration("smtp_data_xfer_timeout", d.data_xfer_timeout, Seconds{1});
+  r.duration("smtp_data_done_timeout", d.data_done_timeout, Seconds{1});
+  r.duration("smtp_quit_timeout", d.quit_timeout, Seconds{1});
+  r.duration("smtp_connection_cache_time_limit", d.connection_cache_time_limit);
+  r.duration("smtp_heartbeat_interval", d.heartbeat_interval);
+  r.number("smtp_breaker_failure_threshold", d.breaker_failure_threshold, 1, 1'000'000);
+  r.duration("smtp_breaker_cool_down", d.breaker_cool_down, Seconds{1});
+  r.duration("smtp_quota_rest_time", d.quota_rest_time, Seconds{1});
+  r.duration("smtp_auth_rest_time", d.auth_rest_time, Seconds{1});
+  if (auto servers = r.text("dns_servers")) d.dns_servers = *servers;
+}
+
 // Rules that involve more than one parameter; reported at the one that most likely is wrong.
 void cross_check(ParameterReader& r, const Settings& s) {
   if (s.queue.maximal_backoff_time < s.queue.minimal_backoff_time) {
@@ -215,7 +232,9 @@ LoadResult load_settings(const std::string& config_file, const Overrides& overri
   r.listen("metrics_listen", s.metrics_listen);
   r.readable_file("smtp_tls_CAfile", s.smtp_tls_ca_file);
   r.rate("default_campaign_rate", s.default_campaign_rate);
+  read_delivery(r, s.delivery);
   load_accounts(r, s, found);
+  load_sender_pools(r, s, found);
   load_admin_tokens(r, s.admin, found);
   load_sasl_users(r, s.smtpd, found);
   cross_check(r, s);

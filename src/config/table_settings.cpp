@@ -1,5 +1,6 @@
 #include "table_settings.h"
 
+#include <algorithm>
 #include <map>
 
 #include "paths.h"
@@ -63,6 +64,26 @@ void load_accounts(ParameterReader& reader, Settings& settings,
   settings.accounts = std::move(parsed.accounts);
   if (auto credentials = load_table(reader, "smtp_sasl_password_maps", diagnostics)) {
     join_credentials(settings.accounts, credentials->table, credentials->path, diagnostics);
+  }
+}
+
+void load_sender_pools(ParameterReader& reader, Settings& settings,
+                       std::vector<Diagnostic>& diagnostics) {
+  auto loaded = load_table(reader, "sender_pool_maps", diagnostics);
+  if (!loaded) return;
+  for (const auto& entry : loaded->table.entries()) {
+    const auto pool = entry.value.substr(0, entry.value.find_first_of(" \t"));
+    const bool served = std::any_of(settings.accounts.begin(), settings.accounts.end(),
+                                    [&](const AccountSpec& a) { return a.pool == pool; });
+    if (pool.empty()) {
+      diagnostics.push_back({loaded->path, entry.line, true, "'" + entry.key + "' names no pool"});
+    } else if (!served) {
+      diagnostics.push_back({loaded->path, entry.line, true,
+                             "pool '" + pool + "' of '" + entry.key +
+                                 "' has no account in upstream_accounts"});
+    } else {
+      settings.delivery.sender_pools.emplace_back(entry.key, pool);
+    }
   }
 }
 

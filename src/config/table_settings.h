@@ -12,6 +12,9 @@ namespace sluice::config {
 
 void load_accounts(ParameterReader& reader, Settings& settings,
                    std::vector<Diagnostic>& diagnostics);
+// sender_pool_maps; a pool no account serves is an error at its line.
+void load_sender_pools(ParameterReader& reader, Settings& settings,
+                       std::vector<Diagnostic>& diagnostics);
 void load_admin_tokens(ParameterReader& reader, AdminSettings& admin,
                        std::vector<Diagnostic>& diagnostics);
 void load_sasl_users(ParameterReader& reader, SmtpdSettings& smtpd,

@@ -1,5 +1,7 @@
 #include "admin_client.h"
 
+#include <cctype>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -85,6 +87,38 @@ Result<AdminReply> AdminClient::call(http::verb method, const std::string& targe
     }
   }
   return reply;
+}
+
+std::string escape_path_segment(const std::string& text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
+
+const AdminReply* accepted_reply(const Result<AdminReply>& reply, std::ostream& err,
+                                 const std::string& not_found) {
+  if (!reply) {
+    err << "sluicectl: " << reply.error().message << "\n";
+    return nullptr;
+  }
+  if (reply->status >= 200 && reply->status < 300) return &*reply;
+  if (reply->status == 401) {
+    err << "sluicectl: the admin API refused the token\n";
+  } else if (reply->status == 404 && !not_found.empty()) {
+    err << "sluicectl: " << not_found << "\n";
+  } else {
+    auto why = reply->error();
+    err << "sluicectl: "
+        << (why.empty() ? "admin API answered HTTP " + std::to_string(reply->status) : why) << "\n";
+  }
+  return nullptr;
 }
 
 }  // namespace sluice::ctl

@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdint>
+#include <ostream>
 #include <string>
 
 #include "sluice/common/result.h"
@@ -41,5 +42,13 @@ class AdminClient {
  private:
   AdminEndpoint endpoint_;
 };
+
+// Percent-encodes everything but RFC 3986 unreserved characters, for one path segment.
+std::string escape_path_segment(const std::string& text);
+
+// The reply if it is a 2xx; otherwise prints why not (`not_found` for a 404 when not empty)
+// and returns nullptr.
+const AdminReply* accepted_reply(const Result<AdminReply>& reply, std::ostream& err,
+                                 const std::string& not_found);
 
 }  // namespace sluice::ctl

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "account_command.h"
 #include "admin_client.h"
 #include "queue_command.h"
 #include "sluice/config/settings_loader.h"
@@ -28,6 +29,9 @@ constexpr const char* kUsage =
     "  queue release ID          undo hold; the message is due now\n"
     "  queue requeue ID          give a dead message another round of attempts\n"
     "  queue flush               make every active message due now\n"
+    "  accounts                  list the upstream accounts: state, breaker, load, counts\n"
+    "  account show NAME         every field of one account\n"
+    "  account disable NAME      take an account out of rotation (enable: back in)\n"
     "environment: SLUICE_TOKEN overrides the admin token from the configuration\n"
     "exit status: 0 ok, 1 error, 2 usage\n";
 
@@ -118,11 +122,13 @@ int main(int argc, char** argv) {
   if (auto status = parse_options(argc, argv, options)) return *status;
   const std::string& command = options.command.front();
   if (command == "config") return config_command(options);
-  if (command == "queue") {
+  if (command == "queue" || command == "accounts" || command == "account") {
     auto endpoint = admin_endpoint(options);
     if (!endpoint) return 1;
     sluice::ctl::AdminClient client(*endpoint);
     std::vector<std::string> args(options.command.begin() + 1, options.command.end());
+    if (command == "accounts") return sluice::ctl::run_accounts_command(client, args, std::cout, std::cerr);
+    if (command == "account") return sluice::ctl::run_account_command(client, args, std::cout, std::cerr);
     return sluice::ctl::run_queue_command(client, args, std::cout, std::cerr);
   }
   std::fprintf(stderr, "sluicectl: unknown command '%s'\n%s", command.c_str(), kUsage);

@@ -2,7 +2,6 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
-#include <cctype>
 
 namespace sluice::ctl {
 
@@ -15,37 +14,9 @@ constexpr const char* kQueueUsage =
     "       sluicectl queue show|delete|hold|release|requeue ID\n"
     "       sluicectl queue flush\n";
 
-std::string escape_segment(const std::string& text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
-  }
-  return out;
-}
-
-// The reply if it is a 2xx; otherwise prints why not and returns nullptr.
 const AdminReply* accepted(const Result<AdminReply>& reply, std::ostream& err,
                            const std::string& id) {
-  if (!reply) {
-    err << "sluicectl: " << reply.error().message << "\n";
-    return nullptr;
-  }
-  if (reply->status >= 200 && reply->status < 300) return &*reply;
-  if (reply->status == 401) {
-    err << "sluicectl: the admin API refused the token\n";
-  } else if (reply->status == 404 && !id.empty()) {
-    err << "sluicectl: no such message: " << id << "\n";
-  } else {
-    auto why = reply->error();
-    err << "sluicectl: "
-        << (why.empty() ? "admin API answered HTTP " + std::to_string(reply->status) : why) << "\n";
-  }
-  return nullptr;
+  return accepted_reply(reply, err, id.empty() ? "" : "no such message: " + id);
 }
 
 int list(AdminClient& client, bool dead, bool held, std::ostream& out, std::ostream& err,
@@ -54,8 +25,8 @@ int list(AdminClient& client, bool dead, bool held, std::ostream& out, std::ostr
   boost::json::array messages;
   std::string after;
   while (true) {
-    std::string target = "/api/queue?state=" + escape_segment(state) + "&limit=1000";
-    if (!after.empty()) target += "&after=" + escape_segment(after);
+    std::string target = "/api/queue?state=" + escape_path_segment(state) + "&limit=1000";
+    if (!after.empty()) target += "&after=" + escape_path_segment(after);
     auto reply = client.call(http::verb::get, target);
     const auto* ok = accepted(reply, err, "");
     if (ok == nullptr) return 1;
@@ -133,7 +104,7 @@ int run_queue_command(AdminClient& client, const std::vector<std::string>& args,
     if (verb != action.name) continue;
     if (operands != 1) break;
     const std::string& id = args[i + 1];
-    auto reply = client.call(action.method, "/api/queue/" + escape_segment(id) + action.suffix);
+    auto reply = client.call(action.method, "/api/queue/" + escape_path_segment(id) + action.suffix);
     const auto* ok = accepted(reply, err, id);
     if (ok == nullptr) return 1;
     if (action.done != nullptr) {

@@ -147,6 +147,7 @@ Result<void> GroupCommit::apply_modify(LmdbTxn& txn, const mail::QueueId& id,
   QueuedMessage after = *before;
   const Edit edit = modifier(after);
   if (edit == Edit::remove) return core_.tables.erase(txn, *before, tally);
+  if (edit == Edit::untouched) return {};
   after.id = before->id;
   return core_.tables.rewrite(txn, *before, after, tally);
 }

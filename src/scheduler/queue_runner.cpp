@@ -1,27 +1,32 @@
 #include "sluice/scheduler/queue_runner.h"
 
-#include <memory>
-
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "delivery_log.h"
+#include "flight.h"
 
 namespace sluice::scheduler {
 
 namespace asio = boost::asio;
 
-QueueRunner::QueueRunner(asio::io_context& io, queue::QueueStore& store, TransportSelector select,
-                         const Clock& clock, RunnerSettings settings, Random01 random)
+QueueRunner::QueueRunner(asio::io_context& io, queue::QueueStore& store, Router& router,
+                         mail::QueueIdGenerator& ids, const Clock& clock, RunnerSettings settings,
+                         Random01 random)
     : strand_(asio::make_strand(io)),
       timer_(strand_),
+      sweep_timer_(strand_),
       store_(store),
-      select_(std::move(select)),
+      router_(router),
+      ids_(ids),
       clock_(clock),
-      settings_(settings),
+      settings_(std::move(settings)),
       random_(std::move(random)) {}
 
-void QueueRunner::start() { wake(); }
+void QueueRunner::start() {
+  wake();
+  post([this] { sweep_dead(); });
+}
 
 void QueueRunner::wake() {
   if (wake_pending_.exchange(true)) return;
@@ -31,10 +36,13 @@ void QueueRunner::wake() {
   });
 }
 
+void QueueRunner::post(std::function<void()> work) { asio::post(strand_, std::move(work)); }
+
 void QueueRunner::stop() {
   asio::post(strand_, [this] {
     stopping_ = true;
     timer_.cancel();
+    sweep_timer_.cancel();
   });
 }
 
@@ -43,11 +51,12 @@ void QueueRunner::schedule() {
   const auto now = clock_.now();
   // In-flight messages stay in the index until their result is recorded, so ask for enough
   // entries to see past them.
-  const std::size_t free_slots = settings_.concurrency - std::min(settings_.concurrency, in_flight_.size());
-  // With no account to take mail, messages wait where they are: no attempt is spent and
-  // nothing is written, and new mail does not make the runner look again until the pause ends.
-  const bool accounts_resting = now < no_account_until_;
-  if (free_slots > 0 && !accounts_resting) {
+  const std::size_t free_slots =
+      settings_.concurrency - std::min(settings_.concurrency, in_flight_.size());
+  // With every account slot busy, messages wait where they are: no attempt is spent and
+  // nothing is written; a completion (or the pause's end) makes the runner look again.
+  const bool accounts_busy = now < busy_until_;
+  if (free_slots > 0 && !accounts_busy) {
     auto due = store_.due(now, in_flight_.size() + free_slots);
     if (!due) {
       spdlog::error("queue runner: cannot read the due index: {}", due.error().message);
@@ -57,7 +66,7 @@ void QueueRunner::schedule() {
         if (started == free_slots) break;
         if (in_flight_.contains(entry.id)) continue;
         if (!dispatch(entry)) {
-          no_account_until_ = now + settings_.no_account_pause;
+          busy_until_ = now + settings_.no_account_pause;
           break;
         }
         ++started;
@@ -69,7 +78,7 @@ void QueueRunner::schedule() {
   auto next = store_.next_due(now);
   SystemTime until = now + settings_.idle_poll;
   if (next && *next && **next < until) until = **next;
-  if (now < no_account_until_) until = std::max(until, no_account_until_);
+  if (now < busy_until_) until = std::max(until, busy_until_);
   arm_timer(until);
 }
 
@@ -92,75 +101,65 @@ void QueueRunner::arm_timer(SystemTime until) {
 bool QueueRunner::dispatch(const queue::DueEntry& entry) {
   auto message = store_.find(entry.id);
   if (!message) return true;  // removed since the index was read
-  delivery::Transport* transport = select_(*message);
-  if (!transport) return false;
+  auto choice = router_.pick(*message, {}, clock_.now());
+  if (!choice.route) {
+    if (choice.reason == NoRouteReason::busy) return false;
+    park(std::move(*message), choice);
+    return true;
+  }
   auto body = store_.body(entry.id);
   if (!body) {
     spdlog::error("{}: cannot read the message body: {}", entry.id, body.error().message);
+    router_.finished(*choice.route, {}, clock_.now());
     return true;
   }
-  delivery::DeliveryRequest request;
-  request.id = message->id;
-  request.sender = message->sender;
+  auto flight = std::make_shared<Flight>();
+  flight->body = std::make_shared<const std::string>(std::move(*body));
   for (const auto& r : message->recipients) {
-    if (r.state == mail::RecipientState::pending) request.recipients.push_back(r.address);
+    if (r.state == mail::RecipientState::pending) flight->pending.push_back(r.address);
   }
-  request.body = std::make_shared<const std::string>(std::move(*body));
-
-  in_flight_.insert(entry.id);
-  ++in_flight_count_;
-  transport->deliver(std::move(request),
-                     [this, m = std::move(*message)](delivery::DeliveryResult result) mutable {
-                       asio::post(strand_, [this, m = std::move(m),
-                                            result = std::move(result)]() mutable {
-                         complete(std::move(m), std::move(result));
-                       });
-                     });
+  flight->message = std::move(*message);
+  begin_flight(entry.id);
+  start_leg(flight, std::move(*choice.route));
   return true;
 }
 
-void QueueRunner::complete(queue::QueuedMessage message, delivery::DeliveryResult result) {
-  const auto now = clock_.now();
-  const double delay = std::chrono::duration<double>(now - message.arrival).count();
-  for (const auto& r : result.recipients) {
-    spdlog::info("{}", delivery_log_line(message.id, r, result.relay, delay));
-  }
-  auto disposition = std::make_shared<outcome::Disposition>(outcome::Disposition::retry);
-  const double random01 = random_();
-  auto policy = settings_.retry;
-  auto id = message.id;
-  store_.modify(
-      id,
-      [result = std::move(result), policy, now, random01, disposition](queue::QueuedMessage& m) {
-        const bool held = m.state == queue::MessageState::held;
-        *disposition = outcome::apply_delivery_result(m, result, policy, now, random01);
-        if (held && *disposition == outcome::Disposition::retry) m.state = queue::MessageState::held;
-        return *disposition == outcome::Disposition::done ? queue::Edit::remove : queue::Edit::keep;
-      },
-      [this, id, disposition](Result<void> written) {
-        asio::post(strand_, [this, id, disposition, written = std::move(written)] {
-          if (!written) {
-            // The result is lost but the message is not: it stays due and is delivered again
-            // (at-least-once), which is why this is an error worth an operator's eye.
-            spdlog::error("{}: cannot record the delivery result: {}", id, written.error().message);
-            // Leave it in flight a while so a failing store does not turn into a redelivery loop.
-            auto pause = std::make_shared<asio::steady_timer>(strand_, std::chrono::seconds(5));
-            pause->async_wait([this, id, pause](boost::system::error_code) { finish(id); });
-            return;
-          } else if (*disposition == outcome::Disposition::done) {
-            spdlog::info("{}: removed", id);
-          } else if (*disposition == outcome::Disposition::dead) {
-            spdlog::warn("{}: no recipient left to try; kept as dead", id);
-          }
-          finish(id);
-        });
-      });
+void QueueRunner::begin_flight(const mail::QueueId& id) {
+  in_flight_.insert(id);
+  ++in_flight_count_;
 }
 
 void QueueRunner::finish(const mail::QueueId& id) {
   in_flight_.erase(id);
   --in_flight_count_;
   schedule();
+}
+
+// No account of the message's pool can take it: it waits, without an attempt, until one may be
+// back, so the due index does not keep offering it (Postfix: "delivery temporarily suspended").
+void QueueRunner::park(queue::QueuedMessage message, const RouteChoice& choice) {
+  const auto now = clock_.now();
+  const auto until = std::max(choice.retry_at, now + std::chrono::seconds(1));
+  const auto id = message.id;
+  spdlog::info("{}: delivery temporarily suspended: {}", id, choice.why);
+  begin_flight(id);
+  store_.modify(
+      id,
+      [until, why = choice.why](queue::QueuedMessage& m) {
+        if (m.state == queue::MessageState::active) {
+          m.next_attempt = until;
+          m.last_error = "delivery temporarily suspended: " + why;
+        }
+        return queue::Edit::keep;
+      },
+      [this, id](Result<void> written) {
+        asio::post(strand_, [this, id, written = std::move(written)] {
+          if (!written && written.error().code != ErrorCode::not_found) {
+            spdlog::error("{}: cannot postpone: {}", id, written.error().message);
+          }
+          finish(id);
+        });
+      });
 }
 
 }  // namespace sluice::scheduler

@@ -229,10 +229,12 @@ class MemoryQueueStore final : public queue::QueueStore {
   // (the id is restored: the contract says it may change anything but the id).
   Records::iterator apply(Records::iterator it, const Modifier& modifier) {
     queue::QueuedMessage copy = it->second;
-    if (modifier(copy) == queue::Edit::remove) {
+    const auto edit = modifier(copy);
+    if (edit == queue::Edit::remove) {
       bodies_.erase(it->first);
       return records_.erase(it);
     }
+    if (edit == queue::Edit::untouched) return std::next(it);
     copy.id = it->first;
     it->second = std::move(copy);
     return std::next(it);

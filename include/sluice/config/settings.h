@@ -89,6 +89,27 @@ struct AccountSpec {
   int line = 0;
 };
 
+// The outbound side: Postfix's smtp_* client timeouts and sluice's health-check and failover
+// knobs. Defaults are Postfix's where the parameter is Postfix's.
+struct DeliverySettings {
+  Seconds connect_timeout{30};                // smtp_connect_timeout
+  Seconds helo_timeout{300};                  // smtp_helo_timeout (greeting, EHLO, TLS, AUTH)
+  Seconds mail_timeout{300};                  // smtp_mail_timeout (RSET, MAIL, RCPT, NOOP)
+  Seconds data_init_timeout{120};             // smtp_data_init_timeout
+  Seconds data_xfer_timeout{180};             // smtp_data_xfer_timeout
+  Seconds data_done_timeout{600};             // smtp_data_done_timeout
+  Seconds quit_timeout{300};                  // smtp_quit_timeout
+  Seconds connection_cache_time_limit{2};     // smtp_connection_cache_time_limit
+  Seconds heartbeat_interval{60};             // smtp_heartbeat_interval (0: off)
+  std::uint32_t breaker_failure_threshold = 5;  // smtp_breaker_failure_threshold
+  Seconds breaker_cool_down{30};              // smtp_breaker_cool_down
+  Seconds quota_rest_time{3600};              // smtp_quota_rest_time
+  Seconds auth_rest_time{300};                // smtp_auth_rest_time
+  std::string dns_servers;                    // dns_servers: "host:port,..." (empty: resolv.conf)
+  // sender_pool_maps: sender address, @domain or group:NAME -> pool (key, value as written).
+  std::vector<std::pair<std::string, std::string>> sender_pools;
+};
+
 struct Settings {
   std::string config_file;       // absolute
   std::string config_directory;  // absolute; relative paths resolve here
@@ -101,6 +122,7 @@ struct Settings {
   std::string smtp_tls_ca_file;  // smtp_tls_CAfile: CAs for upstream checks (empty: system's)
   Rate default_campaign_rate;    // default_campaign_rate (0: unlimited)
   std::vector<AccountSpec> accounts;                // upstream_accounts file
+  DeliverySettings delivery;
 };
 
 }  // namespace sluice::config

@@ -48,8 +48,9 @@ struct DueEntry {
   mail::QueueId id;
 };
 
-// What a modify() callback wants done with the record it was shown.
-enum class Edit { keep, remove };
+// What a modify() callback wants done with the record it was shown: keep (write it back as
+// changed), remove, or untouched (nothing changed: no write, which matters in modify_all).
+enum class Edit { keep, remove, untouched };
 
 struct QueueStats {
   std::uint64_t messages = 0;

@@ -94,5 +94,52 @@ TEST_F(DispositionTest, ExpiredPendingRecipientsFail) {
   EXPECT_NE(m.recipients[0].last_reply.find("expired"), std::string::npos);
 }
 
+TEST_F(DispositionTest, AccountFaultKeepsRecipientsPendingWithoutSpendingAnAttempt) {
+  auto m = message_to({"a@x", "b@x"}, clock.now());
+  auto faulted = result({{"a@x", RecipientOutcome::deferred}, {"b@x", RecipientOutcome::deferred}});
+  for (auto& r : faulted.recipients) {
+    r.account_fault = true;
+    r.reply = "451 4.4.2 connection refused";
+  }
+  const auto resume = clock.now() + seconds(30);
+  auto d = apply_delivery_result(m, faulted, policy, clock.now(), 1.0, resume);
+  EXPECT_EQ(d, Disposition::retry);
+  EXPECT_EQ(m.attempts, 0u);
+  EXPECT_EQ(m.next_attempt, resume);
+  EXPECT_EQ(m.recipients[0].state, RecipientState::pending);
+  EXPECT_EQ(m.recipients[0].last_reply, "451 4.4.2 connection refused");
+  EXPECT_EQ(m.last_error, "451 4.4.2 connection refused");
+}
+
+TEST_F(DispositionTest, AccountFaultBesideADeliveryWaitsForTheAccountNotTheBackoff) {
+  auto m = message_to({"a@x", "b@x"}, clock.now());
+  auto mixed = result({{"a@x", RecipientOutcome::delivered}, {"b@x", RecipientOutcome::deferred}});
+  mixed.recipients[1].account_fault = true;
+  const auto resume = clock.now() + seconds(5);
+  auto d = apply_delivery_result(m, mixed, policy, clock.now(), 1.0, resume);
+  EXPECT_EQ(d, Disposition::retry);
+  EXPECT_EQ(m.attempts, 1u);
+  EXPECT_EQ(m.next_attempt, resume);
+  EXPECT_EQ(m.recipients[0].state, RecipientState::delivered);
+}
+
+TEST_F(DispositionTest, ResultThatJudgesNothingBacksOff) {
+  auto m = message_to({"a@x"}, clock.now());
+  auto d = apply_delivery_result(m, result({}), policy, clock.now(), 1.0);
+  EXPECT_EQ(d, Disposition::retry);
+  EXPECT_EQ(m.attempts, 1u);
+  EXPECT_EQ(m.next_attempt, clock.now() + seconds(300));
+}
+
+TEST_F(DispositionTest, DeadMessageIsKeptForItsLifetime) {
+  auto m = message_to({"a@x"}, clock.now());
+  policy.dead_message_lifetime = seconds(3600);
+  auto d = apply_delivery_result(m, result({{"a@x", RecipientOutcome::failed}}), policy,
+                                 clock.now(), 0.0);
+  EXPECT_EQ(d, Disposition::dead);
+  EXPECT_FALSE(dead_message_expired(m, clock.now() + seconds(3599)));
+  EXPECT_TRUE(dead_message_expired(m, clock.now() + seconds(3600)));
+}
+
 }  // namespace
 }  // namespace sluice::outcome

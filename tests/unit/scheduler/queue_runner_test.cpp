@@ -20,6 +20,7 @@ using std::chrono::seconds;
 class ScriptedTransport final : public delivery::Transport {
  public:
   RecipientOutcome outcome = RecipientOutcome::delivered;
+  bool account_fails = false;  // every recipient comes back unjudged, the account blamed
   bool hold_open = false;
   std::vector<delivery::DeliveryRequest> requests;
   std::vector<Done> open;
@@ -33,34 +34,79 @@ class ScriptedTransport final : public delivery::Transport {
     done(result_for(request));
   }
   delivery::DeliveryResult result_for(const delivery::DeliveryRequest& request) const {
-    delivery::DeliveryResult result{"scripted[test]", {}};
+    delivery::DeliveryResult result{"scripted[test]", {}, {}};
     for (const auto& r : request.recipients) {
-      result.recipients.push_back({r, outcome, outcome == RecipientOutcome::delivered
-                                                   ? "250 2.0.0 ok"
-                                                   : "451 4.3.0 later"});
+      if (account_fails) {
+        result.recipients.push_back(
+            {r, RecipientOutcome::deferred, "451 4.4.1 connection refused", true});
+        continue;
+      }
+      result.recipients.push_back({r, outcome,
+                                   outcome == RecipientOutcome::delivered ? "250 2.0.0 ok"
+                                   : outcome == RecipientOutcome::failed  ? "550 5.1.1 no such user"
+                                                                          : "451 4.3.0 later"});
     }
+    if (account_fails) result.fault = delivery::AccountFault{delivery::AccountFaultKind::unavailable, "connection refused"};
     return result;
+  }
+};
+
+// Accounts in a fixed order; the first usable one not yet tried wins.
+class ScriptedRouter final : public Router {
+ public:
+  struct Account {
+    std::string name;
+    delivery::Transport* transport;
+    bool usable = true;
+  };
+  std::vector<Account> accounts;
+  bool busy = false;
+  SystemTime retry_at{};
+  std::vector<std::string> finished_accounts;
+
+  RouteChoice pick(const queue::QueuedMessage&, const std::unordered_set<std::string>& tried,
+                   SystemTime) override {
+    RouteChoice choice;
+    if (busy) return choice;
+    for (std::size_t i = 0; i < accounts.size(); ++i) {
+      if (!accounts[i].usable || tried.contains(accounts[i].name)) continue;
+      choice.route = Route{accounts[i].transport, i, accounts[i].name};
+      return choice;
+    }
+    choice.reason = NoRouteReason::unavailable;
+    choice.retry_at = retry_at;
+    choice.why = "no usable account";
+    return choice;
+  }
+  void finished(const Route& route, const delivery::DeliveryResult&, SystemTime) override {
+    finished_accounts.push_back(route.account_name);
   }
 };
 
 class QueueRunnerTest : public ::testing::Test {
  protected:
-  void enqueue(const std::string& id, std::vector<std::string> rcpts = {"a@x"}) {
+  void enqueue(const std::string& id, std::vector<std::string> rcpts = {"a@x"},
+               std::string sender = "") {
     queue::QueuedMessage m;
     m.id = id;
+    m.sender = sender;
     m.arrival = clock.now();
     m.next_attempt = clock.now();
     for (auto& r : rcpts) m.recipients.push_back({r, mail::RecipientState::pending, {}});
     store.enqueue(m, "Subject: x\r\n\r\nbody\r\n", [](Result<void> r) { ASSERT_TRUE(r); });
   }
   std::unique_ptr<QueueRunner> make_runner(delivery::Transport* transport, std::size_t concurrency = 8) {
+    router.accounts = {{"only", transport}};
+    return make_runner(concurrency);
+  }
+  std::unique_ptr<QueueRunner> make_runner(std::size_t concurrency) {
     RunnerSettings settings;
     settings.concurrency = concurrency;
     settings.retry.backoff = {seconds(300), seconds(4000)};
     settings.idle_poll = milliseconds(5);
-    return std::make_unique<QueueRunner>(
-        io, store, [transport](const queue::QueuedMessage&) { return transport; }, clock,
-        settings, [] { return 1.0; });
+    settings.myhostname = "relay.test";
+    return std::make_unique<QueueRunner>(io, store, router, ids, clock, settings,
+                                         [] { return 1.0; });
   }
   // Runs the loop until `done` holds or a bounded number of short slices passes.
   template <class Pred>
@@ -75,6 +121,8 @@ class QueueRunnerTest : public ::testing::Test {
   boost::asio::io_context io;
   testing::ManualClock clock;
   testing::MemoryQueueStore store;
+  ScriptedRouter router;
+  mail::QueueIdGenerator ids{clock, 7};
 };
 
 TEST_F(QueueRunnerTest, DeliveredMessageIsRemoved) {
@@ -137,17 +185,13 @@ TEST_F(QueueRunnerTest, NeverMoreThanConcurrencyInFlight) {
   ASSERT_TRUE(run_until([&] { return runner->in_flight() == 0; }));
 }
 
-TEST_F(QueueRunnerTest, WithoutAnAccountMailWaitsUntouchedThenFlows) {
+TEST_F(QueueRunnerTest, WhileEverySlotIsBusyMailWaitsUntouchedThenFlows) {
   ScriptedTransport transport;
-  delivery::Transport* current = nullptr;  // no account can take mail yet
+  router.accounts = {{"only", &transport}};
+  router.busy = true;
   enqueue("0000000000A00001");
-  RunnerSettings settings;
-  settings.idle_poll = milliseconds(5);
-  settings.no_account_pause = milliseconds(20);
-  QueueRunner runner(
-      io, store, [&current](const queue::QueuedMessage&) { return current; }, clock, settings,
-      [] { return 1.0; });
-  runner.start();
+  auto runner = make_runner(8);
+  runner->start();
   const auto writes_before = store.writes();
   io.run_for(milliseconds(50));
   auto m = store.find("0000000000A00001");
@@ -155,10 +199,118 @@ TEST_F(QueueRunnerTest, WithoutAnAccountMailWaitsUntouchedThenFlows) {
   EXPECT_EQ(m->attempts, 0u);  // no retry budget spent
   EXPECT_EQ(store.writes(), writes_before);
 
-  current = &transport;  // an account becomes usable: the pause ends and the mail flows
-  clock.advance(milliseconds(20));
+  router.busy = false;  // a slot frees up: the pause ends and the mail flows
+  clock.advance(seconds(1));
   ASSERT_TRUE(run_until([&] { return !store.find("0000000000A00001"); }));
   EXPECT_EQ(transport.requests.size(), 1u);
+}
+
+TEST_F(QueueRunnerTest, WithNoUsableAccountMailIsPostponedWithoutAnAttempt) {
+  ScriptedTransport transport;
+  router.accounts = {{"down", &transport, false}};
+  router.retry_at = clock.now() + seconds(30);
+  enqueue("0000000000A00001");
+  auto runner = make_runner(8);
+  runner->start();
+  ASSERT_TRUE(run_until([&] {
+    auto m = store.find("0000000000A00001");
+    return m && m->next_attempt == clock.now() + seconds(30);
+  }));
+  auto m = store.find("0000000000A00001");
+  EXPECT_EQ(m->attempts, 0u);
+  EXPECT_NE(m->last_error.find("temporarily suspended"), std::string::npos);
+  EXPECT_TRUE(transport.requests.empty());
+
+  router.accounts[0].usable = true;  // the account recovers: the mail flows when due
+  clock.advance(seconds(30));
+  runner->wake();
+  ASSERT_TRUE(run_until([&] { return !store.find("0000000000A00001"); }));
+}
+
+TEST_F(QueueRunnerTest, AccountFailureMovesTheMessageToTheNextAccountAtOnce) {
+  ScriptedTransport broken, healthy;
+  broken.account_fails = true;
+  router.accounts = {{"broken", &broken}, {"healthy", &healthy}};
+  enqueue("0000000000A00001", {"a@x", "b@x"});
+  auto runner = make_runner(8);
+  runner->start();
+  ASSERT_TRUE(run_until([&] { return !store.find("0000000000A00001"); }));
+  ASSERT_EQ(broken.requests.size(), 1u);
+  ASSERT_EQ(healthy.requests.size(), 1u);
+  EXPECT_EQ(healthy.requests[0].recipients, (std::vector<std::string>{"a@x", "b@x"}));
+  EXPECT_EQ(router.finished_accounts, (std::vector<std::string>{"broken", "healthy"}));
+}
+
+TEST_F(QueueRunnerTest, WhenEveryAccountFailsTheMessageWaitsWithoutSpendingAnAttempt) {
+  ScriptedTransport first, second;
+  first.account_fails = second.account_fails = true;
+  router.accounts = {{"first", &first}, {"second", &second}};
+  router.retry_at = clock.now() + seconds(30);
+  enqueue("0000000000A00001");
+  auto runner = make_runner(8);
+  runner->start();
+  ASSERT_TRUE(run_until([&] { return runner->in_flight() == 0 && second.requests.size() == 1; }));
+  auto m = store.find("0000000000A00001");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->attempts, 0u);
+  EXPECT_EQ(m->next_attempt, clock.now() + seconds(30));
+  EXPECT_EQ(m->recipients[0].state, mail::RecipientState::pending);
+  EXPECT_EQ(first.requests.size(), 1u);
+}
+
+TEST_F(QueueRunnerTest, PermanentFailureBouncesToTheSenderAndKeepsTheMessageDead) {
+  ScriptedTransport transport;
+  transport.outcome = RecipientOutcome::failed;
+  enqueue("0000000000A00001", {"a@x"}, "sender@shop.example");
+  auto runner = make_runner(&transport);
+  runner->start();
+  ASSERT_TRUE(run_until([&] {
+    auto m = store.find("0000000000A00001");
+    return m && m->state == queue::MessageState::dead && transport.requests.size() >= 2;
+  }));
+  // The bounce went out through the same router: null sender, to the original sender.
+  const auto& bounce = transport.requests[1];
+  EXPECT_EQ(bounce.sender, "");
+  EXPECT_EQ(bounce.recipients, (std::vector<std::string>{"sender@shop.example"}));
+  EXPECT_NE(bounce.body->find("multipart/report"), std::string::npos);
+  EXPECT_NE(bounce.body->find("a@x"), std::string::npos);
+}
+
+TEST_F(QueueRunnerTest, BounceOfABounceIsNeverSent) {
+  ScriptedTransport transport;
+  transport.outcome = RecipientOutcome::failed;
+  enqueue("0000000000A00001", {"a@x"}, "");
+  auto runner = make_runner(&transport);
+  runner->start();
+  ASSERT_TRUE(run_until([&] {
+    auto m = store.find("0000000000A00001");
+    return m && m->state == queue::MessageState::dead && runner->in_flight() == 0;
+  }));
+  io.restart();
+  io.run_for(milliseconds(30));
+  EXPECT_EQ(transport.requests.size(), 1u);
+}
+
+TEST_F(QueueRunnerTest, DeadMessagesAreSweptAfterTheirLifetime) {
+  ScriptedTransport transport;
+  transport.outcome = RecipientOutcome::failed;
+  enqueue("0000000000A00001", {"a@x"}, "");
+  RunnerSettings settings;
+  settings.idle_poll = milliseconds(5);
+  settings.retry.dead_message_lifetime = seconds(60);
+  settings.dead_sweep_interval = milliseconds(10);
+  router.accounts = {{"only", &transport}};
+  QueueRunner runner(io, store, router, ids, clock, settings, [] { return 1.0; });
+  runner.start();
+  ASSERT_TRUE(run_until([&] {
+    auto m = store.find("0000000000A00001");
+    return m && m->state == queue::MessageState::dead;
+  }));
+  clock.advance(seconds(61));
+  ASSERT_TRUE(run_until([&] { return !store.find("0000000000A00001"); }));
+  runner.stop();
+  io.restart();
+  io.run_for(milliseconds(10));
 }
 
 TEST_F(QueueRunnerTest, MessageHeldDuringDeliveryStaysHeld) {

@@ -1,0 +1,32 @@
+#pragma once
+// The queue runner's Router over the account pool: the message's pool comes from the sender
+// routing table, the account from AccountPool::lease, the transport from the account's index.
+// Lives on the runner's strand, like the pool it drives.
+
+#include <vector>
+
+#include "sluice/pool/account_pool.h"
+#include "sluice/pool/sender_routing.h"
+#include "sluice/scheduler/router.h"
+
+namespace sluice::pool {
+
+class PoolRouter final : public scheduler::Router {
+ public:
+  // transports[i] delivers for account i of `pool`; all must outlive the router.
+  PoolRouter(AccountPool& pool, SenderRouting routing, std::vector<delivery::Transport*> transports)
+      : pool_(pool), routing_(std::move(routing)), transports_(std::move(transports)) {}
+
+  scheduler::RouteChoice pick(const queue::QueuedMessage& message,
+                              const std::unordered_set<std::string>& tried,
+                              SystemTime now) override;
+  void finished(const scheduler::Route& route, const delivery::DeliveryResult& result,
+                SystemTime now) override;
+
+ private:
+  AccountPool& pool_;
+  SenderRouting routing_;
+  std::vector<delivery::Transport*> transports_;
+};
+
+}  // namespace sluice::pool

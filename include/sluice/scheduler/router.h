@@ -1,0 +1,46 @@
+#pragma once
+// The pick-account seam of the queue runner: for one message, which account (and its
+// transport) delivers it now, or why none can. The account pool implements it
+// (pool::PoolRouter); unit tests script it. Called on the runner's strand only.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <unordered_set>
+
+#include "sluice/common/clock.h"
+#include "sluice/delivery/transport.h"
+#include "sluice/queue/queue_store.h"
+
+namespace sluice::scheduler {
+
+struct Route {
+  delivery::Transport* transport = nullptr;
+  std::size_t account = 0;  // the router's own index, handed back in finished()
+  std::string account_name;
+};
+
+enum class NoRouteReason {
+  busy,         // accounts are up but every connection slot is taken: wait for a completion
+  unavailable,  // no account of the message's pool can take mail now (down, resting, disabled)
+};
+
+struct RouteChoice {
+  std::optional<Route> route;
+  NoRouteReason reason = NoRouteReason::busy;  // when !route
+  SystemTime retry_at{};  // unavailable: when an account may be back (the message waits)
+  std::string why;        // unavailable: for the message's last error and the log
+};
+
+class Router {
+ public:
+  virtual ~Router() = default;
+  // An account for `message`, none of `tried` (accounts that failed it in this attempt).
+  virtual RouteChoice pick(const queue::QueuedMessage& message,
+                           const std::unordered_set<std::string>& tried, SystemTime now) = 0;
+  // Every picked route comes back here exactly once, with what the delivery said.
+  virtual void finished(const Route& route, const delivery::DeliveryResult& result,
+                        SystemTime now) = 0;
+};
+
+}  // namespace sluice::scheduler

@@ -1,0 +1,56 @@
+#pragma once
+// The outbound half of the composition root: the resolver, one transport per account (Maildir
+// or SMTP), the account pool with its sender routing, the router the queue runner uses, and
+// the heartbeats. Built from the settings; start-up problems (a CA file, a Maildir that cannot
+// be created, c-ares) are errors, not a half-built relay.
+
+#include <memory>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "sluice/admin/accounts_api.h"
+#include "sluice/common/clock.h"
+#include "sluice/common/result.h"
+#include "sluice/config/settings.h"
+#include "sluice/delivery/transport.h"
+#include "sluice/dns/resolver.h"
+#include "sluice/pool/account_pool.h"
+#include "sluice/pool/heartbeat.h"
+#include "sluice/pool/pool_router.h"
+#include "sluice/scheduler/queue_runner.h"
+
+namespace sluice::app {
+
+class Outbound {
+ public:
+  // `blocking` runs the Maildir transport's file I/O.
+  static Result<std::unique_ptr<Outbound>> build(const config::Settings& settings,
+                                                 boost::asio::io_context& io,
+                                                 boost::asio::any_io_executor blocking,
+                                                 const Clock& clock);
+  ~Outbound();
+
+  scheduler::Router& router() { return *router_; }
+  // Starts the heartbeats; their results reach the pool on the runner's strand.
+  void start(scheduler::QueueRunner& runner);
+  void stop();
+  // For the admin API: pool work runs on the runner's strand.
+  admin::AccountsAccess accounts_access(scheduler::QueueRunner& runner);
+
+ private:
+  explicit Outbound(const Clock& clock) : clock_(clock) {}
+
+  const Clock& clock_;
+  std::unique_ptr<dns::CaresResolver> resolver_;
+  std::vector<std::shared_ptr<delivery::Transport>> transports_;  // by account index
+  std::unique_ptr<pool::AccountPool> pool_;
+  std::unique_ptr<pool::PoolRouter> router_;
+  std::vector<pool::Heartbeat::Target> heartbeat_targets_;
+  std::unique_ptr<pool::Heartbeat> heartbeat_;
+  std::chrono::seconds heartbeat_interval_{0};
+  boost::asio::io_context* io_ = nullptr;
+};
+
+}  // namespace sluice::app

@@ -1,0 +1,26 @@
+#pragma once
+// `sluicectl accounts` and `sluicectl account show|disable|enable NAME`: the upstream accounts
+// as the daemon sees them (state, breaker, in-flight, counts, last error) and the operator's
+// switch. Output and errors go to the given streams, so tests drive it against a real
+// AdminServer. Single-threaded.
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "admin_client.h"
+
+namespace sluice::ctl {
+
+// `args` are the words after "accounts" (none) or "account". Exit status: 0, 1 error, 2 usage.
+int run_accounts_command(AdminClient& client, const std::vector<std::string>& args,
+                         std::ostream& out, std::ostream& err);
+int run_account_command(AdminClient& client, const std::vector<std::string>& args,
+                        std::ostream& out, std::ostream& err);
+
+// The listing: one line per account, fixed columns, the last error at the end.
+std::string render_accounts(const boost::json::array& accounts);
+
+}  // namespace sluice::ctl

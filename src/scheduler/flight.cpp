@@ -1,0 +1,172 @@
+// The queue runner's delivery legs: one message goes to one account; recipients the account
+// could not judge (its fault, not theirs) move on to the next account of the pool, and once no
+// account is left, everything learnt is recorded in one queue write.
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include "delivery_log.h"
+#include "flight.h"
+#include "sluice/outcome/dsn.h"
+
+namespace sluice::scheduler {
+
+namespace asio = boost::asio;
+
+void QueueRunner::start_leg(const FlightPtr& flight, Route route) {
+  delivery::DeliveryRequest request;
+  request.id = flight->message.id;
+  request.sender = flight->message.sender;
+  request.recipients = flight->pending;
+  request.body = flight->body;
+  request.smtputf8 = flight->message.smtputf8;
+  request.eight_bit = flight->message.eight_bit;
+  auto* transport = route.transport;
+  transport->deliver(std::move(request), [this, flight, route = std::move(route)](
+                                             delivery::DeliveryResult result) mutable {
+    asio::post(strand_, [this, flight, route = std::move(route), result = std::move(result)]() mutable {
+      leg_done(flight, route, std::move(result));
+    });
+  });
+}
+
+void QueueRunner::leg_done(const FlightPtr& flight, const Route& route,
+                           delivery::DeliveryResult result) {
+  const auto now = clock_.now();
+  router_.finished(route, result, now);
+  const double delay = std::chrono::duration<double>(now - flight->message.arrival).count();
+  std::vector<std::string> moved;
+  std::vector<delivery::RecipientResult> faulted;
+  for (auto& r : result.recipients) {
+    spdlog::info("{}", delivery_log_line(flight->message.id, r, result.relay, delay));
+    if (r.account_fault) {
+      moved.push_back(r.address);
+      faulted.push_back(std::move(r));
+    } else {
+      flight->results.recipients.push_back(std::move(r));
+    }
+  }
+  flight->results.relay = result.relay;
+  if (result.fault) {
+    spdlog::warn("{}: account {} failed: {}", flight->message.id, route.account_name,
+                 result.fault->reason);
+  }
+  if (!moved.empty() && !stopping_) {
+    flight->tried.insert(route.account_name);
+    auto next = router_.pick(flight->message, flight->tried, now);
+    if (next.route) {
+      spdlog::info("{}: moving {} recipient(s) from account {} to {}", flight->message.id,
+                   moved.size(), route.account_name, next.route->account_name);
+      flight->pending = std::move(moved);
+      start_leg(flight, std::move(*next.route));
+      return;
+    }
+    // No other account now: the recipients wait for one, without spending an attempt.
+    for (auto& r : faulted) flight->results.recipients.push_back(std::move(r));
+    const auto retry_at = next.reason == NoRouteReason::unavailable
+                              ? next.retry_at
+                              : now + std::chrono::duration_cast<std::chrono::seconds>(
+                                          settings_.no_account_pause);
+    record(flight, std::max(retry_at, now + std::chrono::seconds(1)));
+    return;
+  }
+  for (auto& r : faulted) flight->results.recipients.push_back(std::move(r));
+  record(flight, now + std::chrono::seconds(1));
+}
+
+void QueueRunner::record(const FlightPtr& flight, SystemTime account_retry_at) {
+  const auto now = clock_.now();
+  const double random01 = random_();
+  const auto policy = settings_.retry;
+  // Decide on a copy first: a DSN goes into the queue before the message is marked dead, so a
+  // crash in between repeats the bounce rather than losing it.
+  auto preview = flight->message;
+  const auto expected =
+      outcome::apply_delivery_result(preview, flight->results, policy, now, random01, account_retry_at);
+  if (expected == outcome::Disposition::dead && outcome::wants_dsn(preview)) send_bounce(preview);
+
+  auto disposition = std::make_shared<outcome::Disposition>(outcome::Disposition::retry);
+  const auto id = flight->message.id;
+  store_.modify(
+      id,
+      [results = flight->results, policy, now, random01, account_retry_at,
+       disposition](queue::QueuedMessage& m) {
+        const bool held = m.state == queue::MessageState::held;
+        *disposition =
+            outcome::apply_delivery_result(m, results, policy, now, random01, account_retry_at);
+        if (held && *disposition == outcome::Disposition::retry) m.state = queue::MessageState::held;
+        return *disposition == outcome::Disposition::done ? queue::Edit::remove : queue::Edit::keep;
+      },
+      [this, id, disposition](Result<void> written) {
+        asio::post(strand_, [this, id, disposition, written = std::move(written)] {
+          if (!written) {
+            // The result is lost but the message is not: it stays due and is delivered again
+            // (at-least-once), which is why this is an error worth an operator's eye.
+            spdlog::error("{}: cannot record the delivery result: {}", id, written.error().message);
+            // Leave it in flight a while so a failing store does not turn into a redelivery loop.
+            auto pause = std::make_shared<asio::steady_timer>(strand_, std::chrono::seconds(5));
+            pause->async_wait([this, id, pause](boost::system::error_code) { finish(id); });
+            return;
+          } else if (*disposition == outcome::Disposition::done) {
+            spdlog::info("{}: removed", id);
+          } else if (*disposition == outcome::Disposition::dead) {
+            spdlog::warn("{}: no recipient left to try; kept as dead", id);
+          }
+          finish(id);
+        });
+      });
+}
+
+void QueueRunner::send_bounce(const queue::QueuedMessage& message) {
+  auto original = store_.body(message.id);
+  outcome::DsnContext context;
+  context.reporting_mta = settings_.myhostname;
+  context.postmaster = "MAILER-DAEMON@" + settings_.myhostname;
+  context.now = clock_.now();
+  queue::QueuedMessage bounce;
+  bounce.id = ids_.next();
+  context.boundary = bounce.id + "." + settings_.myhostname;
+  std::string report =
+      outcome::build_dsn(message, original ? *original : std::string(), context);
+  bounce.arrival = context.now;
+  bounce.sender = "";  // a bounce is never bounced
+  bounce.recipients.push_back({message.sender, mail::RecipientState::pending, {}});
+  bounce.size = report.size();
+  bounce.smtputf8 = message.smtputf8;
+  bounce.client = "local[bounce]";
+  bounce.next_attempt = context.now;
+  bounce.campaign_group = message.campaign_group;  // routes like its original's group
+  const auto bounce_id = bounce.id;
+  const auto original_id = message.id;
+  store_.enqueue(std::move(bounce), std::move(report),
+                 [this, bounce_id, original_id](Result<void> written) {
+                   if (!written) {
+                     spdlog::error("{}: cannot queue the bounce: {}", original_id,
+                                   written.error().message);
+                     return;
+                   }
+                   spdlog::info("{}: sender non-delivery notification: {}", original_id, bounce_id);
+                   wake();
+                 });
+}
+
+// Dead messages stay visible (sluicectl queue --dead) until dead_message_lifetime has passed
+// since they died; their next_attempt holds that time.
+void QueueRunner::sweep_dead() {
+  if (stopping_) return;
+  const auto now = clock_.now();
+  store_.modify_all(
+      [now](queue::QueuedMessage& m) {
+        return outcome::dead_message_expired(m, now) ? queue::Edit::remove : queue::Edit::untouched;
+      },
+      [](Result<void> swept) {
+        if (!swept) spdlog::error("cannot sweep dead messages: {}", swept.error().message);
+      });
+  sweep_timer_.expires_after(settings_.dead_sweep_interval);
+  sweep_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) sweep_dead();
+  });
+}
+
+}  // namespace sluice::scheduler

@@ -1,0 +1,24 @@
+#pragma once
+// One message in delivery: the record as it was read, its body, and what the accounts it tried
+// in this attempt said. Private to the queue runner; lives on the runner's strand.
+
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "sluice/delivery/transport.h"
+#include "sluice/queue/queue_store.h"
+#include "sluice/scheduler/queue_runner.h"
+
+namespace sluice::scheduler {
+
+struct QueueRunner::Flight {
+  queue::QueuedMessage message;
+  std::shared_ptr<const std::string> body;
+  std::vector<std::string> pending;       // recipients the next leg delivers
+  std::unordered_set<std::string> tried;  // accounts that failed this message in this attempt
+  delivery::DeliveryResult results;       // every recipient judged so far, all legs
+};
+
+}  // namespace sluice::scheduler
