@@ -67,6 +67,7 @@ struct PoolPolicy {
 struct Lease {
   std::size_t account = 0;  // index into the pool's accounts
   std::string name;
+  bool probe = false;  // holds the account's half-open breaker probe
 };
 
 class AccountPool {
@@ -78,7 +79,8 @@ class AccountPool {
   // attempt), or nullopt when none can take it now.
   std::optional<Lease> lease(const std::string& pool, SystemTime now,
                              const std::unordered_set<std::string>& exclude = {});
-  // Gives the lease back with what the delivery said.
+  // Gives the lease back with what the delivery said. A result with no recipients and no fault
+  // (the lease went unused) frees the slot and the probe and changes nothing else.
   void release(const Lease& lease, const delivery::DeliveryResult& result, SystemTime now);
 
   // Heartbeat results (connect, EHLO, STARTTLS/AUTH, NOOP, QUIT).
@@ -100,8 +102,26 @@ class AccountPool {
   std::vector<AccountSnapshot> snapshot(SystemTime now) const;
 
  private:
-  struct Account;
+  // Complete here (not only declared) so the implicit destructor and moves compile wherever the
+  // pool is used.
+  struct Account {
+    Account(config::AccountSpec s, BreakerPolicy breaker_policy)
+        : spec(std::move(s)), breaker(breaker_policy) {}
+    config::AccountSpec spec;
+    CircuitBreaker breaker;
+    bool enabled = true;
+    bool auth_failed = false;    // out until heartbeat_ok or set_enabled(true)
+    SystemTime auth_retry_at{};  // when the heartbeat should try AUTH again
+    SystemTime resting_until{};  // quota rest: out until then, whatever heartbeats say
+    std::uint32_t in_flight = 0;
+    std::int64_t current_weight = 0;  // smooth weighted round-robin state
+    AccountCounters counters;
+    std::string last_error;
+    SystemTime last_error_at{};
+  };
+
   bool available(const Account& account, SystemTime now) const;
+  void apply_fault(Account& account, const delivery::AccountFault& fault, SystemTime now);
   std::vector<Account> accounts_;
   PoolPolicy policy_;
   CapacityPolicy* capacity_;

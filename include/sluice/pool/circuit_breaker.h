@@ -30,6 +30,9 @@ class CircuitBreaker {
   // Would try_acquire succeed, without taking the probe? For listings and selection.
   bool would_allow(SystemTime now) const;
   void record_success();
+  // Gives back an unused probe (the attempt never happened, so it proves nothing): the next
+  // caller in half-open state may take it.
+  void release_probe() { probe_out_ = false; }
   void record_failure(SystemTime now);
   // Opens at once (AUTH refused, quota reply): `rest` instead of the cool-down.
   void trip(SystemTime now, std::chrono::seconds rest);

@@ -1,7 +1,8 @@
 #pragma once
 // Which pool a message uses: sender_pool_maps maps envelope senders to pool names, looked up as
 // Postfix does for sender-dependent tables (the full address, then "@domain"); campaign groups
-// may be mapped too, as "group:NAME" keys, and win over the sender. Unmapped mail uses "default".
+// may be mapped too, as "group:NAME" keys, and win over the sender. The null sender (bounces)
+// has its own key, "<>". Unmapped mail uses "default". Immutable: callable from any thread.
 
 #include <string>
 #include <string_view>

@@ -20,7 +20,7 @@ queue::QueuedMessage message_to(std::vector<std::string> rcpts, SystemTime arriv
 }
 
 delivery::DeliveryResult result(std::vector<std::pair<std::string, RecipientOutcome>> rs) {
-  delivery::DeliveryResult out{"test[x]", {}};
+  delivery::DeliveryResult out{"test[x]", {}, std::nullopt};
   for (auto& [a, o] : rs) {
     const char* reply = o == RecipientOutcome::delivered ? "250 2.0.0 ok"
                         : o == RecipientOutcome::failed  ? "550 5.1.1 no such user"
