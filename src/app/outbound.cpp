@@ -84,7 +84,8 @@ Result<std::unique_ptr<Outbound>> Outbound::build(const config::Settings& settin
   policy.auth_rest = settings.delivery.auth_rest_time;
   out->pool_ = std::make_unique<pool::AccountPool>(settings.accounts, policy);
   out->router_ = std::make_unique<pool::PoolRouter>(*out->pool_, sender_routing(settings.delivery),
-                                                    std::move(by_index));
+                                                    std::move(by_index),
+                                                    settings.delivery.breaker_cool_down);
   out->heartbeat_interval_ = settings.delivery.heartbeat_interval;
   return out;
 }

@@ -181,6 +181,18 @@ bool AccountPool::set_enabled(const std::string& name, bool enabled) {
   return found;
 }
 
+bool AccountPool::has_busy_account(const std::string& pool, SystemTime now,
+                                   const std::unordered_set<std::string>& exclude) const {
+  for (const auto& account : accounts_) {
+    if (account.spec.pool != pool || exclude.count(account.spec.name) != 0) continue;
+    if (!account.enabled || account.auth_failed || now < account.resting_until) continue;
+    if (account.breaker.state(now) == BreakerState::open) continue;
+    // Full, or its half-open probe is out: either way a release is coming.
+    if (account.in_flight > 0) return true;
+  }
+  return false;
+}
+
 bool AccountPool::pool_exists(const std::string& pool) const {
   return std::any_of(accounts_.begin(), accounts_.end(),
                      [&](const Account& a) { return a.spec.pool == pool && a.enabled; });

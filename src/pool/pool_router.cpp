@@ -17,9 +17,7 @@ scheduler::RouteChoice PoolRouter::pick(const queue::QueuedMessage& message,
   }
   choice.reason = scheduler::NoRouteReason::unavailable;
   const auto next = pool_.next_change(pool_name, now);
-  // Without a known time (every account disabled, or none in the pool), look again in a
-  // minute: an operator may enable one.
-  choice.retry_at = next ? *next : now + std::chrono::seconds(60);
+  choice.retry_at = next ? *next : now + look_again_;
   choice.why = pool_.pool_exists(pool_name)
                    ? "no account of pool '" + pool_name + "' can take mail now"
                    : "pool '" + pool_name + "' has no account";

@@ -3,8 +3,10 @@ ports, bounded waits, and small SMTP/admin helpers. Run with /usr/bin/python3 (D
 """
 import json
 import os
+import re
 import shutil
 import signal
+import smtplib
 import socket
 import subprocess
 import tempfile
@@ -150,6 +152,25 @@ class Sluice:
             env["SLUICE_TOKEN"] = TOKEN
         return subprocess.run([SLUICECTL_BIN, "-c", self.config, *args], capture_output=True,
                               text=True, timeout=30, env=env)
+
+
+QUEUED = re.compile(r"2\.0\.0 Ok: queued as ([0-9A-F]{16})")
+
+
+def send(port, rcpts, body, sender="app@shop.test", headers="", timeout=10):
+    """One message through smtplib; returns its queue id (asserts every reply)."""
+    msg = f"From: {sender}\r\nTo: {', '.join(rcpts)}\r\nSubject: test\r\n{headers}\r\n{body}\r\n"
+    with smtplib.SMTP("127.0.0.1", port, timeout=timeout) as s:
+        s.ehlo("client.test")
+        s.mail(sender)
+        for r in rcpts:
+            code, _ = s.rcpt(r)
+            assert code == 250, code
+        code, text = s.data(msg.encode())
+        assert code == 250, (code, text)
+        m = QUEUED.search(text.decode())
+        assert m, text
+        return m.group(1)
 
 
 class RawClient:

@@ -5,25 +5,7 @@ import re
 import smtplib
 import subprocess
 
-from harness import Sluice, run_tests, wait_until
-
-QUEUED = re.compile(r"2\.0\.0 Ok: queued as ([0-9A-F]{16})")
-
-
-def send(port, rcpts, body, sender="app@shop.test", headers=""):
-    msg = f"From: {sender}\r\nTo: {', '.join(rcpts)}\r\nSubject: test\r\n{headers}\r\n{body}\r\n"
-    with smtplib.SMTP("127.0.0.1", port, timeout=10) as s:
-        s.ehlo("client.test")
-        s.mail(sender)
-        for r in rcpts:
-            code, _ = s.rcpt(r)
-            assert code == 250, code
-        code, text = s.data(msg.encode())
-        assert code == 250, (code, text)
-        m = QUEUED.search(text.decode())
-        assert m, text
-        return m.group(1)
-
+from harness import Sluice, run_tests, send, wait_until
 
 def test_smtplib_message_lands_in_maildir_with_headers():
     d = Sluice()

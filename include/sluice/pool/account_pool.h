@@ -93,6 +93,10 @@ class AccountPool {
   // True when some account of `pool` could take mail now or later without an operator (not all
   // disabled). Mail of a pool with no account at all waits, as with all accounts down.
   bool pool_exists(const std::string& pool) const;
+  // True when lease() found nothing only because accounts of `pool` (not in `exclude`) that
+  // are up are all in use: a release will free one, so the message should wait in memory.
+  bool has_busy_account(const std::string& pool, SystemTime now,
+                        const std::unordered_set<std::string>& exclude) const;
   // The earliest time an account of `pool` that is out now may be tried again (breaker
   // cool-down, rest), so the runner knows when to look again.
   std::optional<SystemTime> next_change(const std::string& pool, SystemTime now) const;

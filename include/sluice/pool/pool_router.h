@@ -13,9 +13,15 @@ namespace sluice::pool {
 
 class PoolRouter final : public scheduler::Router {
  public:
-  // transports[i] delivers for account i of `pool`; all must outlive the router.
-  PoolRouter(AccountPool& pool, SenderRouting routing, std::vector<delivery::Transport*> transports)
-      : pool_(pool), routing_(std::move(routing)), transports_(std::move(transports)) {}
+  // transports[i] delivers for account i of `pool`; all must outlive the router. When no
+  // account of a pool can take mail and none says when it may (all disabled, or the only one
+  // just failed this message), the message looks again after `look_again`.
+  PoolRouter(AccountPool& pool, SenderRouting routing, std::vector<delivery::Transport*> transports,
+             std::chrono::seconds look_again)
+      : pool_(pool),
+        routing_(std::move(routing)),
+        transports_(std::move(transports)),
+        look_again_(look_again) {}
 
   scheduler::RouteChoice pick(const queue::QueuedMessage& message,
                               const std::unordered_set<std::string>& tried,
@@ -27,6 +33,7 @@ class PoolRouter final : public scheduler::Router {
   AccountPool& pool_;
   SenderRouting routing_;
   std::vector<delivery::Transport*> transports_;
+  std::chrono::seconds look_again_;
 };
 
 }  // namespace sluice::pool
