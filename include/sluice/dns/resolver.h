@@ -15,6 +15,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/address.hpp>
 
+#include "sluice/common/clock.h"
 #include "sluice/common/result.h"
 
 namespace sluice::dns {
@@ -40,15 +41,30 @@ struct ResolverOptions {
 
 struct ResolverStats {
   std::uint64_t lookups = 0;     // resolve() calls that were not IP literals
-  std::uint64_t cache_hits = 0;
-  std::uint64_t failures = 0;
+  std::uint64_t cache_hits = 0;  // of those, answered from the cache (addresses or an error)
+  std::uint64_t failures = 0;    // of those, answered with an error
 };
 
+// Names are looked up as given (no resolv.conf search list, as an MTA looks up MX hosts), the
+// hosts file first, then DNS. Answers are cached for their smallest TTL clamped to
+// [min_ttl, max_ttl]; an answer without a TTL (the hosts file, or TTL 0) gets min_ttl. NXDOMAIN,
+// NODATA and SERVFAIL are cached for negative_ttl; timeouts are not cached. SERVFAIL and REFUSED
+// are final (not retried on another server). Concurrent resolve() calls for one name share one
+// query. resolve() and stats() may be called from any thread.
+//
+// Destruction: destroy the resolver before its io_context, on its executor (or while the
+// context is not running): callbacks of resolve() calls still outstanding are then dropped,
+// never run, even when the destructor runs inside one of them. Destroyed on another thread while
+// the loop runs, it is still memory-safe, but a callback already running may finish after it.
 class CaresResolver final : public Resolver {
  public:
   // The executor must be a strand (or a single-threaded context): every c-ares call runs on it.
   static Result<std::unique_ptr<CaresResolver>> create(boost::asio::any_io_executor executor,
                                                        ResolverOptions options);
+  // The same, with the clock the cache expires by (tests); `clock` must outlive the resolver.
+  static Result<std::unique_ptr<CaresResolver>> create(boost::asio::any_io_executor executor,
+                                                       ResolverOptions options,
+                                                       const Clock& clock);
   ~CaresResolver() override;
 
   void resolve(const std::string& host, Done done) override;
