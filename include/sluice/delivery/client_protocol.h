@@ -44,6 +44,7 @@ struct Transaction {
 struct Capabilities {
   bool esmtp = false;  // false after a HELO fallback
   bool pipelining = false;
+  bool size = false;  // SIZE advertised, with or without a limit: MAIL FROM carries SIZE=
   bool starttls = false;
   bool eight_bit_mime = false;
   bool smtputf8 = false;
@@ -89,6 +90,9 @@ using ClientActions = std::vector<ClientAction>;
 class ClientProtocol {
  public:
   explicit ClientProtocol(ClientOptions options);
+  ~ClientProtocol();
+  ClientProtocol(ClientProtocol&&) noexcept;
+  ClientProtocol& operator=(ClientProtocol&&) noexcept;
 
   // The TCP connection (and for ClientTls::implicit, the TLS handshake) is up: wait for 220.
   ClientActions on_connected();
@@ -98,28 +102,27 @@ class ClientProtocol {
   ClientActions on_tls_ready();
   // The socket failed, timed out or closed, or the reply parser reported garbage; `why` is a
   // local explanation ("timed out after 300s waiting for the DATA reply"). Reports any open
-  // transaction (recipients deferred with account_fault) and fails.
+  // transaction (recipients deferred with account_fault) and fails. While quitting it just
+  // closes: the upstream may hang up without answering QUIT.
   ClientActions on_io_error(const std::string& why);
 
   // Only in phase ready. Sends RSET first when the connection already carried a transaction.
+  // Outside phase ready (a caller's mistake) it answers at once with a TransactionDone that
+  // defers every recipient with account_fault, so each submit() is reported exactly once.
   ClientActions submit(Transaction transaction);
-  ClientActions probe();  // NOOP; only in phase ready
-  ClientActions quit();   // QUIT; from ready, otherwise just Close
+  ClientActions probe();  // NOOP; only in phase ready, ignored otherwise
+  // QUIT from ready; otherwise just Close (after reporting an open transaction as deferred).
+  ClientActions quit();
 
-  ClientPhase phase() const { return phase_; }
-  const Capabilities& capabilities() const { return caps_; }
-  bool tls_active() const { return tls_active_; }
-  std::uint32_t transactions() const { return transactions_; }  // started on this connection
+  ClientPhase phase() const;
+  const Capabilities& capabilities() const;
+  bool tls_active() const;
+  std::uint32_t transactions() const;  // started on this connection
 
  private:
-  // Implementation state is private to client_protocol.cpp's helpers.
-  struct Pending;
-  ClientOptions options_;
-  ClientPhase phase_ = ClientPhase::greeting;
-  Capabilities caps_;
-  bool tls_active_ = false;
-  std::uint32_t transactions_ = 0;
-  std::shared_ptr<Pending> pending_;  // the open transaction and expected replies
+  // Everything else lives in src/delivery/client_state.h.
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 // Classifies an upstream reply to a transaction command for the account pool: provider quota

@@ -41,9 +41,16 @@ class ReplyParser {
   std::size_t buffered() const { return buffer_.size() - consumed_; }
 
  private:
+  Result<SmtpReply> fail(std::string why);
+  void compact();
+
   ReplyLimits limits_;
   std::string buffer_;
-  std::size_t consumed_ = 0;
+  std::size_t consumed_ = 0;    // start of the reply being assembled
+  std::size_t line_start_ = 0;  // start of its next line
+  std::size_t searched_ = 0;    // bytes from line_start_ known to hold no LF
+  SmtpReply partial_;           // the lines of a multi-line reply seen so far
+  std::optional<Error> error_;  // once set, every next() returns it
 };
 
 }  // namespace sluice::delivery
