@@ -4,6 +4,8 @@
 // completed at once unless hold_tls is set. Tests script the upstream's replies and read what
 // the client wrote and decided.
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -107,6 +109,18 @@ class ScriptedUpstream {
   std::vector<action::TransactionDone> done;
   std::vector<action::Failed> failed;
 };
+
+inline const std::vector<std::string> kPipelining = {"PIPELINING", "SIZE 100000", "8BITMIME"};
+inline const std::vector<std::string> kPlain = {"SIZE 100000"};
+
+// An upstream past EHLO (checked), with what it wrote and decided so far forgotten.
+inline ScriptedUpstream ready_upstream(const std::vector<std::string>& extensions) {
+  ScriptedUpstream up;
+  up.greet(extensions);
+  EXPECT_EQ(up.take_events(), "<READY>");
+  up.take_sent();
+  return up;
+}
 
 inline const char* outcome_name(RecipientOutcome outcome) {
   switch (outcome) {
