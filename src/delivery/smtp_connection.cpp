@@ -255,7 +255,6 @@ asio::awaitable<ConversationEvents> SmtpConnection::converse(ClientActions first
     const auto phase = protocol_.phase();
     if (events.failed || events.closed || phase == ClientPhase::closed) co_return events;
     if (phase == ClientPhase::ready) co_return events;
-    if (phase == ClientPhase::starttls) continue;  // the StartTls action is queued
     std::string why;
     auto reply = co_await read_reply(why);
     if (!reply) {

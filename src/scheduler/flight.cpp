@@ -35,6 +35,7 @@ void QueueRunner::leg_done(const FlightPtr& flight, const Route& route,
                            delivery::DeliveryResult result) {
   const auto now = clock_.now();
   router_.finished(route, result, now);
+  busy_until_ = {};  // an account slot is free again
   const double delay = std::chrono::duration<double>(now - flight->message.arrival).count();
   std::vector<std::string> moved;
   std::vector<delivery::RecipientResult> faulted;
@@ -79,12 +80,19 @@ void QueueRunner::record(const FlightPtr& flight, SystemTime account_retry_at) {
   const auto now = clock_.now();
   const double random01 = random_();
   const auto policy = settings_.retry;
-  // Decide on a copy first: a DSN goes into the queue before the message is marked dead, so a
-  // crash in between repeats the bounce rather than losing it.
-  auto preview = flight->message;
-  const auto expected =
-      outcome::apply_delivery_result(preview, flight->results, policy, now, random01, account_retry_at);
-  if (expected == outcome::Disposition::dead && outcome::wants_dsn(preview)) send_bounce(preview);
+  // Recipients that failed for good in this attempt are reported now, as Postfix does, even
+  // while others are still deferred. Decided on a copy first: the DSN goes into the queue
+  // before the result is recorded, so a crash in between repeats the bounce, never loses it.
+  auto report = flight->message;
+  std::unordered_set<std::string> failed_before;
+  for (const auto& r : report.recipients) {
+    if (r.state == mail::RecipientState::failed) failed_before.insert(r.address);
+  }
+  outcome::apply_delivery_result(report, flight->results, policy, now, random01, account_retry_at);
+  for (auto& r : report.recipients) {
+    if (failed_before.contains(r.address)) r.state = mail::RecipientState::delivered;  // told before
+  }
+  if (outcome::wants_dsn(report)) send_bounce(report);
 
   auto disposition = std::make_shared<outcome::Disposition>(outcome::Disposition::retry);
   const auto id = flight->message.id;

@@ -113,6 +113,9 @@ class Sluice:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if os.environ.get("SLUICE_E2E_KEEP"):  # for a developer reading the log afterwards
+            print(f"kept {self.dir}", flush=True)
+            return
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def read_log(self):

@@ -192,7 +192,9 @@ TEST_F(QueueRunnerTest, WhileEverySlotIsBusyMailWaitsUntouchedThenFlows) {
   enqueue("0000000000A00001");
   auto runner = make_runner(8);
   runner->start();
+  io.run_for(milliseconds(5));  // the start-up sweep of dead messages has run
   const auto writes_before = store.writes();
+  io.restart();
   io.run_for(milliseconds(50));
   auto m = store.find("0000000000A00001");
   ASSERT_TRUE(m);
