@@ -156,8 +156,59 @@ def test_sluicectl_accounts_and_operator_disable():
             d.cleanup()
 
 
+def test_connections_are_reused_up_to_their_message_limit():
+    up = FakeUpstream()
+    d = None
+    try:
+        up.start()
+        d = Sluice(accounts=f"fake 127.0.0.1:{up.port} tls=none max_connections=1 "
+                            "max_messages_per_connection=3\n",
+                   extra=FAST + "smtp_breaker_cool_down = 1s\n")
+        d.start()
+        # Queued while the account is out, then released at once: one connection at a time.
+        assert d.ctl("account", "disable", "fake").returncode == 0
+        for i in range(5):
+            send(d.smtp_port, [f"r{i}@example.com"], f"message {i}")
+        assert d.ctl("account", "enable", "fake").returncode == 0
+        up.wait_transactions(5, timeout=30)
+        assert up.connections == 2, up.connections  # 3 + 2 messages
+        verbs = [verb for _, verb, _ in up.commands()]
+        assert verbs.count("RSET") == 3, verbs  # between the messages of one connection
+        assert verbs.count("EHLO") == 2, verbs
+        assert d.stop() == 0
+    finally:
+        up.stop()
+        if d:
+            d.cleanup()
+
+
+def test_smtputf8_mail_to_an_upstream_without_it_bounces_clearly():
+    up = FakeUpstream(smtputf8=False)
+    d = None
+    try:
+        up.start()
+        d = Sluice(accounts=f"fake 127.0.0.1:{up.port} tls=none\n", extra=FAST)
+        d.start()
+        import smtplib
+        with smtplib.SMTP("127.0.0.1", d.smtp_port, timeout=10) as s:
+            s.ehlo("client.test")
+            s.sendmail("shop@sender.test", ["jürgen@example.com"],
+                       "Subject: utf8\r\n\r\nhallo\r\n".encode(), mail_options=["SMTPUTF8"])
+        wait_until(lambda: "status=bounced (550 5.6.7" in d.read_log(), timeout=30,
+                   what="the SMTPUTF8 refusal")
+        assert all("jürgen@example.com" not in t.rcpt_tos for t in up.transactions())
+        assert "does not support SMTPUTF8" in d.read_log()
+        assert d.stop() == 0
+    finally:
+        up.stop()
+        if d:
+            d.cleanup()
+
+
 if __name__ == "__main__":
     run_tests([test_three_weighted_accounts_share_the_load,
                test_mixed_recipient_replies_retry_the_deferred_and_bounce_the_refused,
                test_bounces_are_never_bounced,
-               test_sluicectl_accounts_and_operator_disable])
+               test_sluicectl_accounts_and_operator_disable,
+               test_connections_are_reused_up_to_their_message_limit,
+               test_smtputf8_mail_to_an_upstream_without_it_bounces_clearly])
