@@ -14,7 +14,8 @@ boost::json::value time_or_null(SystemTime t) {
   return boost::json::value(format_rfc3339(t));
 }
 
-const pool::AccountSnapshot* find(const AccountsAccess::Snapshot& accounts, const std::string& name) {
+const pool::AccountSnapshot* find(const AccountsAccess::Snapshot& accounts,
+                                  const std::string& name) {
   for (const auto& a : accounts) {
     if (a.name == name) return &a;
   }
@@ -66,16 +67,20 @@ void register_accounts_api(Router& router, AccountsAccess access) {
       reply(Response::json(boost::json::object{{"accounts", std::move(list)}}));
     });
   });
-  router.add(http::verb::get, "/api/accounts/{name}", [shared](RequestContext request, Reply reply) {
-    shared->snapshot([reply, name = request.param("name")](AccountsAccess::Snapshot accounts) {
-      const auto* account = find(accounts, name);
-      reply(account ? Response::json(account_json(*account)) : no_such_account(name));
-    });
-  });
+  router.add(
+      http::verb::get, "/api/accounts/{name}", [shared](RequestContext request, Reply reply) {
+        shared->snapshot([reply, name = request.param("name")](AccountsAccess::Snapshot accounts) {
+          const auto* account = find(accounts, name);
+          reply(account ? Response::json(account_json(*account)) : no_such_account(name));
+        });
+      });
   router.add(http::verb::post, "/api/accounts/{name}/disable",
-             [shared](RequestContext request, Reply reply) { set_enabled(shared, request, reply, false); });
-  router.add(http::verb::post, "/api/accounts/{name}/enable",
-             [shared](RequestContext request, Reply reply) { set_enabled(shared, request, reply, true); });
+             [shared](RequestContext request, Reply reply) {
+               set_enabled(shared, request, reply, false);
+             });
+  router.add(
+      http::verb::post, "/api/accounts/{name}/enable",
+      [shared](RequestContext request, Reply reply) { set_enabled(shared, request, reply, true); });
 }
 
 }  // namespace sluice::admin

@@ -1,26 +1,25 @@
 #include "daemon.h"
 
+#include <spdlog/async.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <memory>
 #include <random>
 #include <thread>
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/thread_pool.hpp>
-#include <spdlog/async.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
-
+#include "outbound.h"
 #include "sluice/admin/admin_server.h"
 #include "sluice/admin/queue_api.h"
-#include "outbound.h"
 #include "sluice/queue/lmdb_queue_store.h"
 #include "sluice/scheduler/queue_runner.h"
 #include "sluice/smtpd/listener.h"
@@ -60,8 +59,8 @@ smtpd::ProtocolLimits protocol_limits(const config::SmtpdSettings& s) {
 
 int run_daemon(const config::Settings& settings) {
   setup_logging(settings.log_level);
-  const unsigned threads = settings.io_threads ? settings.io_threads
-                                               : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned threads =
+      settings.io_threads ? settings.io_threads : std::max(1u, std::thread::hardware_concurrency());
   SystemClock clock;
   std::random_device seed_source;
 

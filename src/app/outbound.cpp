@@ -1,7 +1,8 @@
 #include "outbound.h"
 
-#include <boost/asio/strand.hpp>
 #include <spdlog/spdlog.h>
+
+#include <boost/asio/strand.hpp>
 
 #include "sluice/config/lookup_table.h"
 #include "sluice/delivery/maildir_transport.h"
@@ -66,10 +67,11 @@ Result<std::unique_ptr<Outbound>> Outbound::build(const config::Settings& settin
                      account.name);
       }
       auto shared = std::move(*smtp);
-      out->heartbeat_targets_.push_back(
-          {i, [weak = std::weak_ptr<delivery::SmtpTransport>(shared)](pool::Heartbeat::ProbeDone done) {
-             if (auto transport = weak.lock()) transport->probe(std::move(done));
-           }});
+      out->heartbeat_targets_.push_back({i, [weak = std::weak_ptr<delivery::SmtpTransport>(shared)](
+                                                pool::Heartbeat::ProbeDone done) {
+                                           if (auto transport = weak.lock())
+                                             transport->probe(std::move(done));
+                                         }});
       transport = std::move(shared);
     }
     by_index.push_back(transport.get());
@@ -83,9 +85,9 @@ Result<std::unique_ptr<Outbound>> Outbound::build(const config::Settings& settin
   policy.quota_rest = settings.delivery.quota_rest_time;
   policy.auth_rest = settings.delivery.auth_rest_time;
   out->pool_ = std::make_unique<pool::AccountPool>(settings.accounts, policy);
-  out->router_ = std::make_unique<pool::PoolRouter>(*out->pool_, sender_routing(settings.delivery),
-                                                    std::move(by_index),
-                                                    settings.delivery.breaker_cool_down);
+  out->router_ =
+      std::make_unique<pool::PoolRouter>(*out->pool_, sender_routing(settings.delivery),
+                                         std::move(by_index), settings.delivery.breaker_cool_down);
   out->heartbeat_interval_ = settings.delivery.heartbeat_interval;
   return out;
 }
@@ -124,8 +126,9 @@ admin::AccountsAccess Outbound::accounts_access(scheduler::QueueRunner& runner) 
   access.snapshot = [this, &runner](std::function<void(admin::AccountsAccess::Snapshot)> done) {
     runner.post([this, done = std::move(done)] { done(pool_->snapshot(clock_.now())); });
   };
-  access.set_enabled = [this, &runner](std::string name, bool enabled,
-                                       std::function<void(bool, admin::AccountsAccess::Snapshot)> done) {
+  access.set_enabled = [this, &runner](
+                           std::string name, bool enabled,
+                           std::function<void(bool, admin::AccountsAccess::Snapshot)> done) {
     runner.post([this, &runner, name = std::move(name), enabled, done = std::move(done)] {
       const bool found = pool_->set_enabled(name, enabled);
       if (found) {

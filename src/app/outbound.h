@@ -4,11 +4,10 @@
 // the heartbeats. Built from the settings; start-up problems (a CA file, a Maildir that cannot
 // be created, c-ares) are errors, not a half-built relay.
 
-#include <memory>
-#include <vector>
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
+#include <memory>
+#include <vector>
 
 #include "sluice/admin/accounts_api.h"
 #include "sluice/common/clock.h"

@@ -78,9 +78,9 @@ void load_sender_pools(ParameterReader& reader, Settings& settings,
     if (pool.empty()) {
       diagnostics.push_back({loaded->path, entry.line, true, "'" + entry.key + "' names no pool"});
     } else if (!served) {
-      diagnostics.push_back({loaded->path, entry.line, true,
-                             "pool '" + pool + "' of '" + entry.key +
-                                 "' has no account in upstream_accounts"});
+      diagnostics.push_back(
+          {loaded->path, entry.line, true,
+           "pool '" + pool + "' of '" + entry.key + "' has no account in upstream_accounts"});
     } else {
       settings.delivery.sender_pools.emplace_back(entry.key, pool);
     }

@@ -86,8 +86,8 @@ int run_account_command(AdminClient& client, const std::vector<std::string>& arg
   const auto& a = ok->body.as_object();
   if (verb == "show") {
     for (const auto& [key, value] : a) {
-      out << std::string(key) << ": " << (value.is_string() ? std::string(value.as_string())
-                                                            : boost::json::serialize(value))
+      out << std::string(key) << ": "
+          << (value.is_string() ? std::string(value.as_string()) : boost::json::serialize(value))
           << "\n";
     }
   } else {

@@ -4,11 +4,10 @@
 // switch. Output and errors go to the given streams, so tests drive it against a real
 // AdminServer. Single-threaded.
 
+#include <boost/json/object.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
-
-#include <boost/json/object.hpp>
 
 #include "admin_client.h"
 

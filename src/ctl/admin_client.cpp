@@ -1,7 +1,5 @@
 #include "admin_client.h"
 
-#include <cctype>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -13,6 +11,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
+#include <cctype>
 #include <optional>
 
 namespace sluice::ctl {

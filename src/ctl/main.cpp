@@ -127,8 +127,10 @@ int main(int argc, char** argv) {
     if (!endpoint) return 1;
     sluice::ctl::AdminClient client(*endpoint);
     std::vector<std::string> args(options.command.begin() + 1, options.command.end());
-    if (command == "accounts") return sluice::ctl::run_accounts_command(client, args, std::cout, std::cerr);
-    if (command == "account") return sluice::ctl::run_account_command(client, args, std::cout, std::cerr);
+    if (command == "accounts")
+      return sluice::ctl::run_accounts_command(client, args, std::cout, std::cerr);
+    if (command == "account")
+      return sluice::ctl::run_account_command(client, args, std::cout, std::cerr);
     return sluice::ctl::run_queue_command(client, args, std::cout, std::cerr);
   }
   std::fprintf(stderr, "sluicectl: unknown command '%s'\n%s", command.c_str(), kUsage);

@@ -104,7 +104,8 @@ int run_queue_command(AdminClient& client, const std::vector<std::string>& args,
     if (verb != action.name) continue;
     if (operands != 1) break;
     const std::string& id = args[i + 1];
-    auto reply = client.call(action.method, "/api/queue/" + escape_path_segment(id) + action.suffix);
+    auto reply =
+        client.call(action.method, "/api/queue/" + escape_path_segment(id) + action.suffix);
     const auto* ok = accepted(reply, err, id);
     if (ok == nullptr) return 1;
     if (action.done != nullptr) {

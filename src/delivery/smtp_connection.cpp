@@ -2,13 +2,12 @@
 
 #include <openssl/ssl.h>
 
-#include <deque>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <deque>
 
 namespace sluice::delivery {
 
@@ -42,17 +41,28 @@ AccountFault unavailable(std::string why) {
 
 const char* phase_name(ClientPhase phase) {
   switch (phase) {
-    case ClientPhase::greeting: return "the greeting";
-    case ClientPhase::hello: return "the EHLO reply";
-    case ClientPhase::starttls: return "STARTTLS";
-    case ClientPhase::auth: return "the AUTH reply";
-    case ClientPhase::ready: return "the next command";
-    case ClientPhase::envelope: return "the MAIL/RCPT reply";
-    case ClientPhase::data: return "the DATA reply";
-    case ClientPhase::data_done: return "the end-of-data reply";
-    case ClientPhase::probing: return "the NOOP reply";
-    case ClientPhase::quitting: return "the QUIT reply";
-    case ClientPhase::closed: break;
+    case ClientPhase::greeting:
+      return "the greeting";
+    case ClientPhase::hello:
+      return "the EHLO reply";
+    case ClientPhase::starttls:
+      return "STARTTLS";
+    case ClientPhase::auth:
+      return "the AUTH reply";
+    case ClientPhase::ready:
+      return "the next command";
+    case ClientPhase::envelope:
+      return "the MAIL/RCPT reply";
+    case ClientPhase::data:
+      return "the DATA reply";
+    case ClientPhase::data_done:
+      return "the end-of-data reply";
+    case ClientPhase::probing:
+      return "the NOOP reply";
+    case ClientPhase::quitting:
+      return "the QUIT reply";
+    case ClientPhase::closed:
+      break;
   }
   return "the upstream";
 }
@@ -78,11 +88,16 @@ std::chrono::seconds SmtpConnection::timeout_for(ClientPhase phase) const {
     case ClientPhase::greeting:
     case ClientPhase::hello:
     case ClientPhase::starttls:
-    case ClientPhase::auth: return timeouts_.helo;
-    case ClientPhase::data: return timeouts_.data_init;
-    case ClientPhase::data_done: return timeouts_.data_done;
-    case ClientPhase::quitting: return timeouts_.quit;
-    default: return timeouts_.mail;
+    case ClientPhase::auth:
+      return timeouts_.helo;
+    case ClientPhase::data:
+      return timeouts_.data_init;
+    case ClientPhase::data_done:
+      return timeouts_.data_done;
+    case ClientPhase::quitting:
+      return timeouts_.quit;
+    default:
+      return timeouts_.mail;
   }
 }
 
@@ -163,8 +178,7 @@ asio::awaitable<bool> SmtpConnection::handshake(std::string& why) {
   auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::client, use_tuple);
   disarm();
   if (ec) {
-    why = "TLS handshake with " + relay_ + " failed: " +
-          (timed_out_ ? "timed out" : ec.message());
+    why = "TLS handshake with " + relay_ + " failed: " + (timed_out_ ? "timed out" : ec.message());
     co_return false;
   }
   tls_ = true;
@@ -199,7 +213,8 @@ asio::awaitable<std::optional<Result<SmtpReply>>> SmtpConnection::read_reply(std
     boost::system::error_code ec;
     std::size_t n = 0;
     if (tls_) {
-      std::tie(ec, n) = co_await stream_.async_read_some(asio::buffer(buffer.get(), kReadChunk), use_tuple);
+      std::tie(ec, n) =
+          co_await stream_.async_read_some(asio::buffer(buffer.get(), kReadChunk), use_tuple);
     } else {
       std::tie(ec, n) = co_await stream_.next_layer().async_read_some(
           asio::buffer(buffer.get(), kReadChunk), use_tuple);
@@ -275,7 +290,8 @@ asio::awaitable<action::TransactionDone> SmtpConnection::transact(Transaction tr
   action::TransactionDone lost;
   lost.fault = events.failed ? *events.failed : unavailable("transaction not completed");
   for (const auto& r : recipients) {
-    lost.recipients.push_back({r, RecipientOutcome::deferred, "451 4.3.0 " + lost.fault->reason, true});
+    lost.recipients.push_back(
+        {r, RecipientOutcome::deferred, "451 4.3.0 " + lost.fault->reason, true});
   }
   broken_ = true;
   co_return lost;

@@ -5,17 +5,16 @@
 // decision is made here. Runs on its own strand; callers co_await its member coroutines from
 // that strand only, one at a time.
 
-#include <chrono>
-#include <memory>
-#include <optional>
-#include <string>
-
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
 
 #include "sluice/delivery/client_protocol.h"
 #include "sluice/delivery/smtp_reply.h"
@@ -78,7 +77,7 @@ class SmtpConnection : public std::enable_shared_from_this<SmtpConnection> {
   std::string host_;
   std::uint16_t port_;
   bool verify_;
-  bool tls_ = false;       // reads and writes go through the TLS layer
+  bool tls_ = false;  // reads and writes go through the TLS layer
   bool timed_out_ = false;
   bool broken_ = false;
   std::uint64_t arm_generation_ = 0;

@@ -1,8 +1,7 @@
 #include "sluice/delivery/smtp_transport.h"
 
 #include <openssl/ssl.h>
-
-#include <vector>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -10,7 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
+#include <vector>
 
 #include "smtp_connection.h"
 
@@ -24,8 +23,7 @@ DeliveryResult faulted(const DeliveryRequest& request, std::string relay, Accoun
   DeliveryResult result;
   result.relay = std::move(relay);
   for (const auto& r : request.recipients) {
-    result.recipients.push_back(
-        {r, RecipientOutcome::deferred, "451 4.4.1 " + fault.reason, true});
+    result.recipients.push_back({r, RecipientOutcome::deferred, "451 4.4.1 " + fault.reason, true});
   }
   result.fault = std::move(fault);
   return result;
@@ -52,8 +50,8 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<SmtpTransport::Impl> {
         options(std::move(options)),
         tls(asio::ssl::context::tls_client),
         strand(asio::make_strand(io)),
-        relay(this->options.account.name + "[" + this->options.account.host + "]:" +
-              std::to_string(this->options.account.port)) {}
+        relay(this->options.account.name + "[" + this->options.account.host +
+              "]:" + std::to_string(this->options.account.port)) {}
 
   ClientOptions client_options() const {
     const auto& account = options.account;
@@ -135,7 +133,8 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<SmtpTransport::Impl> {
       done(DeliveryResult{relay, std::move(result.recipients), std::move(result.fault)});
       co_return;
     }
-    done(faulted(request, relay, AccountFault{AccountFaultKind::unavailable, "no usable connection"}));
+    done(faulted(request, relay,
+                 AccountFault{AccountFaultKind::unavailable, "no usable connection"}));
   }
 
   asio::awaitable<void> probe(std::function<void(std::optional<AccountFault>)> done) {

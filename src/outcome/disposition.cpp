@@ -16,8 +16,7 @@ mail::Recipient* find_pending(queue::QueuedMessage& message, const std::string& 
 
 Disposition apply_delivery_result(queue::QueuedMessage& message,
                                   const delivery::DeliveryResult& result, const RetryPolicy& policy,
-                                  SystemTime now, double random01,
-                                  SystemTime account_retry_at) {
+                                  SystemTime now, double random01, SystemTime account_retry_at) {
   bool judged = false;  // did any upstream (or the local transport) decide a recipient?
   bool own_deferral = false;
   bool faulted = false;

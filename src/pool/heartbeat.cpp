@@ -30,16 +30,17 @@ struct Heartbeat::State : std::enable_shared_from_this<Heartbeat::State> {
   }
 
   void probe(std::size_t slot) {
-    slots[slot].target.probe([self = shared_from_this(), slot](std::optional<delivery::AccountFault> fault) {
-      asio::post(self->strand, [self, slot, fault = std::move(fault)]() mutable {
-        if (self->stopped) return;
-        const auto account = self->slots[slot].target.account;
-        self->post([report = self->report, account, fault = std::move(fault)]() mutable {
-          report(account, std::move(fault));
+    slots[slot].target.probe(
+        [self = shared_from_this(), slot](std::optional<delivery::AccountFault> fault) {
+          asio::post(self->strand, [self, slot, fault = std::move(fault)]() mutable {
+            if (self->stopped) return;
+            const auto account = self->slots[slot].target.account;
+            self->post([report = self->report, account, fault = std::move(fault)]() mutable {
+              report(account, std::move(fault));
+            });
+            self->arm(slot, self->interval);
+          });
         });
-        self->arm(slot, self->interval);
-      });
-    });
   }
 
   asio::strand<asio::io_context::executor_type> strand;
@@ -54,7 +55,8 @@ Heartbeat::Heartbeat(asio::io_context& io, std::vector<Target> targets,
                      std::chrono::milliseconds interval, Post post, Report report)
     : state_(std::make_shared<State>(io, interval, std::move(post), std::move(report))) {
   for (auto& target : targets) {
-    state_->slots.push_back({std::move(target), std::make_unique<asio::steady_timer>(state_->strand)});
+    state_->slots.push_back(
+        {std::move(target), std::make_unique<asio::steady_timer>(state_->strand)});
   }
 }
 

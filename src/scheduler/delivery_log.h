@@ -1,5 +1,6 @@
 #pragma once
-// Postfix-style delivery log lines: "ID: to=<r>, relay=..., delay=1.2, dsn=2.0.0, status=sent (reply)".
+// Postfix-style delivery log lines: "ID: to=<r>, relay=..., delay=1.2, dsn=2.0.0, status=sent
+// (reply)".
 
 #include <string>
 #include <string_view>

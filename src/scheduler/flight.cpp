@@ -2,12 +2,14 @@
 // could not judge (its fault, not theirs) move on to the next account of the pool, and once no
 // account is left, everything learnt is recorded in one queue write.
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include "flight.h"
+
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
 #include "delivery_log.h"
-#include "flight.h"
 #include "sluice/outcome/dsn.h"
 
 namespace sluice::scheduler {
@@ -25,9 +27,10 @@ void QueueRunner::start_leg(const FlightPtr& flight, Route route) {
   auto* transport = route.transport;
   transport->deliver(std::move(request), [this, flight, route = std::move(route)](
                                              delivery::DeliveryResult result) mutable {
-    asio::post(strand_, [this, flight, route = std::move(route), result = std::move(result)]() mutable {
-      leg_done(flight, route, std::move(result));
-    });
+    asio::post(strand_,
+               [this, flight, route = std::move(route), result = std::move(result)]() mutable {
+                 leg_done(flight, route, std::move(result));
+               });
   });
 }
 
@@ -65,10 +68,10 @@ void QueueRunner::leg_done(const FlightPtr& flight, const Route& route,
     }
     // No other account now: the recipients wait for one, without spending an attempt.
     for (auto& r : faulted) flight->results.recipients.push_back(std::move(r));
-    const auto retry_at = next.reason == NoRouteReason::unavailable
-                              ? next.retry_at
-                              : now + std::chrono::duration_cast<std::chrono::seconds>(
-                                          settings_.no_account_pause);
+    const auto retry_at =
+        next.reason == NoRouteReason::unavailable
+            ? next.retry_at
+            : now + std::chrono::duration_cast<std::chrono::seconds>(settings_.no_account_pause);
     record(flight, std::max(retry_at, now + std::chrono::seconds(1)));
     return;
   }
@@ -90,7 +93,8 @@ void QueueRunner::record(const FlightPtr& flight, SystemTime account_retry_at) {
   }
   outcome::apply_delivery_result(report, flight->results, policy, now, random01, account_retry_at);
   for (auto& r : report.recipients) {
-    if (failed_before.contains(r.address)) r.state = mail::RecipientState::delivered;  // told before
+    if (failed_before.contains(r.address))
+      r.state = mail::RecipientState::delivered;  // told before
   }
   if (outcome::wants_dsn(report)) send_bounce(report);
 
@@ -103,7 +107,8 @@ void QueueRunner::record(const FlightPtr& flight, SystemTime account_retry_at) {
         const bool held = m.state == queue::MessageState::held;
         *disposition =
             outcome::apply_delivery_result(m, results, policy, now, random01, account_retry_at);
-        if (held && *disposition == outcome::Disposition::retry) m.state = queue::MessageState::held;
+        if (held && *disposition == outcome::Disposition::retry)
+          m.state = queue::MessageState::held;
         return *disposition == outcome::Disposition::done ? queue::Edit::remove : queue::Edit::keep;
       },
       [this, id, disposition](Result<void> written) {
@@ -135,8 +140,7 @@ void QueueRunner::send_bounce(const queue::QueuedMessage& message) {
   queue::QueuedMessage bounce;
   bounce.id = ids_.next();
   context.boundary = bounce.id + "." + settings_.myhostname;
-  std::string report =
-      outcome::build_dsn(message, original ? *original : std::string(), context);
+  std::string report = outcome::build_dsn(message, original ? *original : std::string(), context);
   bounce.arrival = context.now;
   bounce.sender = "";  // a bounce is never bounced
   bounce.recipients.push_back({message.sender, mail::RecipientState::pending, {}});
@@ -147,16 +151,15 @@ void QueueRunner::send_bounce(const queue::QueuedMessage& message) {
   bounce.campaign_group = message.campaign_group;  // routes like its original's group
   const auto bounce_id = bounce.id;
   const auto original_id = message.id;
-  store_.enqueue(std::move(bounce), std::move(report),
-                 [this, bounce_id, original_id](Result<void> written) {
-                   if (!written) {
-                     spdlog::error("{}: cannot queue the bounce: {}", original_id,
-                                   written.error().message);
-                     return;
-                   }
-                   spdlog::info("{}: sender non-delivery notification: {}", original_id, bounce_id);
-                   wake();
-                 });
+  store_.enqueue(
+      std::move(bounce), std::move(report), [this, bounce_id, original_id](Result<void> written) {
+        if (!written) {
+          spdlog::error("{}: cannot queue the bounce: {}", original_id, written.error().message);
+          return;
+        }
+        spdlog::info("{}: sender non-delivery notification: {}", original_id, bounce_id);
+        wake();
+      });
 }
 
 // Dead messages stay visible (sluicectl queue --dead) until dead_message_lifetime has passed

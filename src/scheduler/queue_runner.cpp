@@ -1,7 +1,8 @@
 #include "sluice/scheduler/queue_runner.h"
 
-#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
 
 #include "delivery_log.h"
 #include "flight.h"

@@ -20,42 +20,42 @@ using Seconds = std::chrono::seconds;
 enum class TlsSecurityLevel { none, may, encrypt };
 
 struct SmtpdSettings {
-  ListenAddress listen{"127.0.0.1", 2525};        // smtpd_listen
-  std::string myhostname;                          // myhostname (default: the host's name)
-  std::string banner;                              // smtpd_banner, after expansion
-  std::vector<Network> mynetworks;                 // mynetworks: clients that may relay
-  std::uint64_t message_size_limit = 10'240'000;  // message_size_limit (0: unlimited)
-  std::uint32_t recipient_limit = 1000;            // smtpd_recipient_limit
-  Seconds timeout{300};                            // smtpd_timeout, per command line
-  std::uint32_t line_length_limit = 2048;          // line_length_limit (command lines)
-  std::uint32_t hopcount_limit = 50;               // hopcount_limit
-  std::string campaign_header = "X-Campaign-ID";          // campaign_header
-  std::string campaign_group_header = "X-Campaign-Group"; // campaign_group_header
-  std::uint32_t max_connections = 10'000;          // smtpd_max_connections
-  std::uint32_t hard_error_limit = 20;             // smtpd_hard_error_limit: errors, then 421
-  std::string tls_cert_file;                       // smtpd_tls_cert_file (absolute, or empty)
-  std::string tls_key_file;                        // smtpd_tls_key_file (absolute, or empty)
+  ListenAddress listen{"127.0.0.1", 2525};                 // smtpd_listen
+  std::string myhostname;                                  // myhostname (default: the host's name)
+  std::string banner;                                      // smtpd_banner, after expansion
+  std::vector<Network> mynetworks;                         // mynetworks: clients that may relay
+  std::uint64_t message_size_limit = 10'240'000;           // message_size_limit (0: unlimited)
+  std::uint32_t recipient_limit = 1000;                    // smtpd_recipient_limit
+  Seconds timeout{300};                                    // smtpd_timeout, per command line
+  std::uint32_t line_length_limit = 2048;                  // line_length_limit (command lines)
+  std::uint32_t hopcount_limit = 50;                       // hopcount_limit
+  std::string campaign_header = "X-Campaign-ID";           // campaign_header
+  std::string campaign_group_header = "X-Campaign-Group";  // campaign_group_header
+  std::uint32_t max_connections = 10'000;                  // smtpd_max_connections
+  std::uint32_t hard_error_limit = 20;  // smtpd_hard_error_limit: errors, then 421
+  std::string tls_cert_file;            // smtpd_tls_cert_file (absolute, or empty)
+  std::string tls_key_file;             // smtpd_tls_key_file (absolute, or empty)
   TlsSecurityLevel tls_security_level = TlsSecurityLevel::none;  // smtpd_tls_security_level
-  bool sasl_auth_enable = false;                   // smtpd_sasl_auth_enable
-  bool tls_auth_only = true;                       // smtpd_tls_auth_only: AUTH only after TLS
-  std::map<std::string, std::string> sasl_users;   // smtpd_sasl_password_maps: user -> password
+  bool sasl_auth_enable = false;                                 // smtpd_sasl_auth_enable
+  bool tls_auth_only = true;                      // smtpd_tls_auth_only: AUTH only after TLS
+  std::map<std::string, std::string> sasl_users;  // smtpd_sasl_password_maps: user -> password
 };
 
 struct QueueSettings {
-  std::string directory;                           // queue_directory (absolute after loading)
-  std::uint64_t map_size = 1ull << 30;             // queue_map_size: initial LMDB map size
-  std::uint64_t map_size_limit = 64ull << 30;      // queue_map_size_limit: growth stops here
-  Seconds maximal_queue_lifetime{5 * 86400};       // maximal_queue_lifetime
-  Seconds minimal_backoff_time{300};               // minimal_backoff_time
-  Seconds maximal_backoff_time{4000};              // maximal_backoff_time
-  Seconds dead_message_lifetime{7 * 86400};        // dead_message_lifetime
-  std::uint32_t delivery_concurrency = 64;         // delivery_concurrency_limit: deliveries at once
+  std::string directory;                       // queue_directory (absolute after loading)
+  std::uint64_t map_size = 1ull << 30;         // queue_map_size: initial LMDB map size
+  std::uint64_t map_size_limit = 64ull << 30;  // queue_map_size_limit: growth stops here
+  Seconds maximal_queue_lifetime{5 * 86400};   // maximal_queue_lifetime
+  Seconds minimal_backoff_time{300};           // minimal_backoff_time
+  Seconds maximal_backoff_time{4000};          // maximal_backoff_time
+  Seconds dead_message_lifetime{7 * 86400};    // dead_message_lifetime
+  std::uint32_t delivery_concurrency = 64;     // delivery_concurrency_limit: deliveries at once
 };
 
 struct AdminSettings {
-  ListenAddress listen{"127.0.0.1", 8025};          // admin_listen
-  std::map<std::string, std::string> tokens;        // admin_tokens: token -> name
-  std::string client_token;                         // admin_tokens first line: sluicectl sends it
+  ListenAddress listen{"127.0.0.1", 8025};    // admin_listen
+  std::map<std::string, std::string> tokens;  // admin_tokens: token -> name
+  std::string client_token;                   // admin_tokens first line: sluicectl sends it
 };
 
 enum class EndpointKind { smtp, maildir };
@@ -92,36 +92,36 @@ struct AccountSpec {
 // The outbound side: Postfix's smtp_* client timeouts and sluice's health-check and failover
 // knobs. Defaults are Postfix's where the parameter is Postfix's.
 struct DeliverySettings {
-  Seconds connect_timeout{30};                // smtp_connect_timeout
-  Seconds helo_timeout{300};                  // smtp_helo_timeout (greeting, EHLO, TLS, AUTH)
-  Seconds mail_timeout{300};                  // smtp_mail_timeout (RSET, MAIL, RCPT, NOOP)
-  Seconds data_init_timeout{120};             // smtp_data_init_timeout
-  Seconds data_xfer_timeout{180};             // smtp_data_xfer_timeout
-  Seconds data_done_timeout{600};             // smtp_data_done_timeout
-  Seconds quit_timeout{300};                  // smtp_quit_timeout
-  Seconds connection_cache_time_limit{2};     // smtp_connection_cache_time_limit
-  Seconds heartbeat_interval{60};             // smtp_heartbeat_interval (0: off)
+  Seconds connect_timeout{30};                  // smtp_connect_timeout
+  Seconds helo_timeout{300};                    // smtp_helo_timeout (greeting, EHLO, TLS, AUTH)
+  Seconds mail_timeout{300};                    // smtp_mail_timeout (RSET, MAIL, RCPT, NOOP)
+  Seconds data_init_timeout{120};               // smtp_data_init_timeout
+  Seconds data_xfer_timeout{180};               // smtp_data_xfer_timeout
+  Seconds data_done_timeout{600};               // smtp_data_done_timeout
+  Seconds quit_timeout{300};                    // smtp_quit_timeout
+  Seconds connection_cache_time_limit{2};       // smtp_connection_cache_time_limit
+  Seconds heartbeat_interval{60};               // smtp_heartbeat_interval (0: off)
   std::uint32_t breaker_failure_threshold = 5;  // smtp_breaker_failure_threshold
-  Seconds breaker_cool_down{30};              // smtp_breaker_cool_down
-  Seconds quota_rest_time{3600};              // smtp_quota_rest_time
-  Seconds auth_rest_time{300};                // smtp_auth_rest_time
-  std::string dns_servers;                    // dns_servers: "host:port,..." (empty: resolv.conf)
+  Seconds breaker_cool_down{30};                // smtp_breaker_cool_down
+  Seconds quota_rest_time{3600};                // smtp_quota_rest_time
+  Seconds auth_rest_time{300};                  // smtp_auth_rest_time
+  std::string dns_servers;                      // dns_servers: "host:port,..." (empty: resolv.conf)
   // sender_pool_maps: sender address, @domain or group:NAME -> pool (key, value as written).
   std::vector<std::pair<std::string, std::string>> sender_pools;
 };
 
 struct Settings {
-  std::string config_file;       // absolute
-  std::string config_directory;  // absolute; relative paths resolve here
-  std::uint32_t io_threads = 0;  // io_threads: 0 means one per core
+  std::string config_file;         // absolute
+  std::string config_directory;    // absolute; relative paths resolve here
+  std::uint32_t io_threads = 0;    // io_threads: 0 means one per core
   std::string log_level = "info";  // log_level: trace|debug|info|warn|error
   SmtpdSettings smtpd;
   QueueSettings queue;
   AdminSettings admin;
   ListenAddress metrics_listen{"127.0.0.1", 9465};  // metrics_listen
-  std::string smtp_tls_ca_file;  // smtp_tls_CAfile: CAs for upstream checks (empty: system's)
-  Rate default_campaign_rate;    // default_campaign_rate (0: unlimited)
-  std::vector<AccountSpec> accounts;                // upstream_accounts file
+  std::string smtp_tls_ca_file;       // smtp_tls_CAfile: CAs for upstream checks (empty: system's)
+  Rate default_campaign_rate;         // default_campaign_rate (0: unlimited)
+  std::vector<AccountSpec> accounts;  // upstream_accounts file
   DeliverySettings delivery;
 };
 

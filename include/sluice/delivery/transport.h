@@ -50,7 +50,7 @@ struct AccountFault {
 struct DeliveryResult {
   std::string relay;  // "account[host]:port" or "dev[maildir:/path]", for the log
   std::vector<RecipientResult> recipients;  // one per requested recipient, same order
-  std::optional<AccountFault> fault;         // set when the account failed during this attempt
+  std::optional<AccountFault> fault;        // set when the account failed during this attempt
 };
 
 class Transport {

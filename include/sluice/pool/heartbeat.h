@@ -4,14 +4,13 @@
 // `post`, which runs them on the pool's strand; a probe never overlaps the previous one of the
 // same account, and the accounts' first probes are spread over one interval.
 
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
 
 #include "sluice/delivery/transport.h"
 

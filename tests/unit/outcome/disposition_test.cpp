@@ -62,10 +62,9 @@ TEST_F(DispositionTest, MixedResultsRetryOnlyTheDeferredOne) {
 
   // The second attempt never touches the delivered recipient, even if a result names it.
   clock.advance(seconds(300));
-  d = apply_delivery_result(m,
-                            result({{"a@x", RecipientOutcome::failed},
-                                    {"b@x", RecipientOutcome::delivered}}),
-                            policy, clock.now(), 1.0);
+  d = apply_delivery_result(
+      m, result({{"a@x", RecipientOutcome::failed}, {"b@x", RecipientOutcome::delivered}}), policy,
+      clock.now(), 1.0);
   EXPECT_EQ(d, Disposition::dead);
   EXPECT_EQ(m.recipients[0].state, RecipientState::delivered);
   EXPECT_EQ(m.state, queue::MessageState::dead);
@@ -76,7 +75,8 @@ TEST_F(DispositionTest, BackoffGrowsWithAttempts) {
   auto m = message_to({"a@x"}, clock.now());
   std::vector<seconds> waits;
   for (int i = 0; i < 6; ++i) {
-    apply_delivery_result(m, result({{"a@x", RecipientOutcome::deferred}}), policy, clock.now(), 1.0);
+    apply_delivery_result(m, result({{"a@x", RecipientOutcome::deferred}}), policy, clock.now(),
+                          1.0);
     waits.push_back(std::chrono::duration_cast<seconds>(m.next_attempt - clock.now()));
     clock.set(m.next_attempt);
   }

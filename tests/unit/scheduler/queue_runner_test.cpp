@@ -2,9 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include <set>
-
 #include <boost/asio/io_context.hpp>
+#include <set>
 
 #include "manual_clock.h"
 #include "memory_queue_store.h"
@@ -46,7 +45,9 @@ class ScriptedTransport final : public delivery::Transport {
                                    : outcome == RecipientOutcome::failed  ? "550 5.1.1 no such user"
                                                                           : "451 4.3.0 later"});
     }
-    if (account_fails) result.fault = delivery::AccountFault{delivery::AccountFaultKind::unavailable, "connection refused"};
+    if (account_fails)
+      result.fault =
+          delivery::AccountFault{delivery::AccountFaultKind::unavailable, "connection refused"};
     return result;
   }
 };
@@ -95,7 +96,8 @@ class QueueRunnerTest : public ::testing::Test {
     for (auto& r : rcpts) m.recipients.push_back({r, mail::RecipientState::pending, {}});
     store.enqueue(m, "Subject: x\r\n\r\nbody\r\n", [](Result<void> r) { ASSERT_TRUE(r); });
   }
-  std::unique_ptr<QueueRunner> make_runner(delivery::Transport* transport, std::size_t concurrency = 8) {
+  std::unique_ptr<QueueRunner> make_runner(delivery::Transport* transport,
+                                           std::size_t concurrency = 8) {
     router.accounts = {{"only", transport}};
     return make_runner(concurrency);
   }
@@ -181,7 +183,8 @@ TEST_F(QueueRunnerTest, NeverMoreThanConcurrencyInFlight) {
   std::set<std::string> ids;
   for (const auto& r : transport.requests) ids.insert(r.id);
   EXPECT_EQ(ids.size(), 10u);
-  for (std::size_t i = 1; i < 3; ++i) transport.open[i](transport.result_for(transport.requests[i]));
+  for (std::size_t i = 1; i < 3; ++i)
+    transport.open[i](transport.result_for(transport.requests[i]));
   ASSERT_TRUE(run_until([&] { return runner->in_flight() == 0; }));
 }
 
@@ -323,10 +326,13 @@ TEST_F(QueueRunnerTest, MessageHeldDuringDeliveryStaysHeld) {
   auto runner = make_runner(&transport);
   runner->start();
   ASSERT_TRUE(run_until([&] { return transport.requests.size() == 1; }));
-  store.modify("0000000000A00001", [](queue::QueuedMessage& m) {
-    m.state = queue::MessageState::held;
-    return queue::Edit::keep;
-  }, [](Result<void> r) { ASSERT_TRUE(r); });
+  store.modify(
+      "0000000000A00001",
+      [](queue::QueuedMessage& m) {
+        m.state = queue::MessageState::held;
+        return queue::Edit::keep;
+      },
+      [](Result<void> r) { ASSERT_TRUE(r); });
   transport.open[0](transport.result_for(transport.requests[0]));
   ASSERT_TRUE(run_until([&] { return runner->in_flight() == 0; }));
   EXPECT_EQ(store.find("0000000000A00001")->state, queue::MessageState::held);
