@@ -149,6 +149,18 @@ class Sluice:
             except ValueError:
                 return e.code, raw.decode(errors="replace")
 
+    def accounts(self):
+        """The accounts as GET /api/accounts shows them, by name."""
+        status, body = self.admin("GET", "/api/accounts")
+        assert status == 200, body
+        return {a["name"]: a for a in body["accounts"]}
+
+    def queued(self):
+        """Every message of the queue (active, held and dead), as GET /api/queue lists them."""
+        status, body = self.admin("GET", "/api/queue?state=all")
+        assert status == 200, body
+        return body["messages"]
+
     def ctl(self, *args, env_token=True):
         env = dict(os.environ)
         if env_token:

@@ -16,18 +16,6 @@ FAST = ("smtp_heartbeat_interval = 0\n"
         "smtp_connection_cache_time_limit = 1s\n")
 
 
-def queue_messages(d):
-    status, body = d.admin("GET", "/api/queue?state=all")
-    assert status == 200, body
-    return body["messages"]
-
-
-def accounts(d):
-    status, body = d.admin("GET", "/api/accounts")
-    assert status == 200, body
-    return {a["name"]: a for a in body["accounts"]}
-
-
 def test_starttls_and_smtps_upstreams_verified_against_the_test_ca():
     certdir = tempfile.mkdtemp(prefix="sluice-certs-")
     certs = make_test_certs(certdir)
@@ -74,9 +62,9 @@ def test_untrusted_certificate_is_the_accounts_failure_and_mail_waits():
         wait_until(lambda: "TLS handshake with" in d.read_log(), timeout=30, what="the TLS failure")
         assert "certificate verify failed" in d.read_log(), d.read_log()[-2000:]
         assert up.transaction_count == 0
-        [m] = [m for m in queue_messages(d) if m["id"] == qid]
+        [m] = [m for m in d.queued() if m["id"] == qid]
         assert m["state"] == "active" and m["attempts"] == 0, m
-        assert accounts(d)["strict"]["faults"] >= 1
+        assert d.accounts()["strict"]["faults"] >= 1
         assert d.stop() == 0
     finally:
         up.stop()
@@ -104,9 +92,9 @@ def test_refused_auth_takes_the_account_out_and_mail_goes_to_the_other():
         assert all(t.auth_user == "user" for t in good.transactions())
         assert bad.transaction_count == 0
         assert any(not ok for _, _, ok in bad.auth_attempts())
-        wait_until(lambda: accounts(d)["bad"]["status"] == "auth_failed", timeout=10,
+        wait_until(lambda: d.accounts()["bad"]["status"] == "auth_failed", timeout=10,
                    what="the refused account to be out")
-        assert "535" in accounts(d)["bad"]["last_error"], accounts(d)["bad"]
+        assert "535" in d.accounts()["bad"]["last_error"], d.accounts()["bad"]
         assert "AUTH is sent in clear text" in d.read_log()
         assert "right" not in d.read_log() and "wrong" not in d.read_log(), "no secret in logs"
         assert d.stop() == 0
@@ -132,7 +120,7 @@ def failover_case(broken_script, extra="", expect_in_log="", status_after="up"):
         d.start()
         ids = [send(d.smtp_port, [f"r{i}@example.com"], "x" * 2000) for i in range(5)]
         healthy.wait_messages(5, timeout=30)
-        wait_until(lambda: not queue_messages(d), timeout=30, what="an empty queue")
+        wait_until(lambda: not d.queued(), timeout=30, what="an empty queue")
         log = d.read_log()
         assert broken.transaction_count == 0
         # Each message tried the heavier broken account first, unless it was taken out of
@@ -140,10 +128,10 @@ def failover_case(broken_script, extra="", expect_in_log="", status_after="up"):
         moved = [qid for qid in ids
                  if f"{qid}: moving 1 recipient(s) from account broken to healthy" in log]
         assert moved and (status_after != "up" or moved == ids), log[-3000:]
-        assert accounts(d)["broken"]["status"] == status_after, accounts(d)["broken"]
+        assert d.accounts()["broken"]["status"] == status_after, d.accounts()["broken"]
         if expect_in_log:
             assert expect_in_log in log, log[-3000:]
-        assert accounts(d)["broken"]["faults"] >= 1
+        assert d.accounts()["broken"]["faults"] >= 1
         assert d.stop() == 0
     finally:
         broken.stop()
@@ -184,7 +172,7 @@ def test_unresolvable_host_is_a_temporary_account_failure():
             sink.wait_messages(1, timeout=30)
             assert dns.queries >= 1
             assert "nowhere.invalid" in d.read_log() and "not found" in d.read_log()
-            assert accounts(d)["nowhere"]["faults"] >= 1
+            assert d.accounts()["nowhere"]["faults"] >= 1
             assert d.stop() == 0
         finally:
             sink.cleanup()
@@ -203,15 +191,15 @@ def test_with_every_account_down_mail_waits_and_flows_when_one_recovers():
                          "smtp_breaker_cool_down = 1s\n")
         d.start()
         ids = [send(d.smtp_port, [f"r{i}@example.com"], "waiting") for i in range(3)]
-        wait_until(lambda: accounts(d)["late"]["breaker"] != "closed", timeout=30,
+        wait_until(lambda: d.accounts()["late"]["breaker"] != "closed", timeout=30,
                    what="the breaker to open")
-        messages = queue_messages(d)
+        messages = d.queued()
         assert sorted(m["id"] for m in messages) == sorted(ids)
         assert all(m["state"] == "active" and m["attempts"] == 0 for m in messages), messages
         sink.start()  # the upstream comes back: a heartbeat or probe closes the breaker
         sink.wait_messages(3, timeout=30)
-        wait_until(lambda: not queue_messages(d), timeout=30, what="an empty queue")
-        wait_until(lambda: accounts(d)["late"]["breaker"] == "closed", timeout=10,
+        wait_until(lambda: not d.queued(), timeout=30, what="an empty queue")
+        wait_until(lambda: d.accounts()["late"]["breaker"] == "closed", timeout=10,
                    what="the breaker to close")
         assert d.stop() == 0
     finally:

@@ -25,12 +25,6 @@ def load(port, count, worker, accepted, errors):
         errors.append(repr(e))
 
 
-def accounts(d):
-    status, body = d.admin("GET", "/api/accounts")
-    assert status == 200, body
-    return {a["name"]: a for a in body["accounts"]}
-
-
 def test_one_of_two_accounts_dies_under_load():
     a, b = SmtpSink(hostname="a.test", dump=False), SmtpSink(hostname="b.test", dump=False)
     d = None
@@ -50,7 +44,7 @@ def test_one_of_two_accounts_dies_under_load():
             t.start()
         wait_until(lambda: a.message_count() >= 300, timeout=60, what="a to carry some load")
         a.kill()  # dies in the middle: connections reset, new ones refused
-        wait_until(lambda: accounts(d)["a"]["breaker"] != "closed", timeout=30,
+        wait_until(lambda: d.accounts()["a"]["breaker"] != "closed", timeout=30,
                    what="a's breaker to open")
         for t in threads:
             t.join(timeout=120)
@@ -58,16 +52,16 @@ def test_one_of_two_accounts_dies_under_load():
         assert len(accepted) == MESSAGES
         wait_until(lambda: a.message_count() + b.message_count() >= MESSAGES, timeout=120,
                    what="every accepted message at a sink")
-        wait_until(lambda: d.admin("GET", "/api/queue?state=all")[1]["messages"] == [], timeout=60,
+        wait_until(lambda: d.queued() == [], timeout=60,
                    what="an empty queue (removed only after an upstream 250)")
         delivered = a.message_count() + b.message_count()
         duplicates = delivered - MESSAGES
         print(f"delivered {delivered} for {MESSAGES} accepted: a={a.message_count()} "
               f"b={b.message_count()} duplicates={duplicates}", flush=True)
         assert duplicates >= 0
-        assert accounts(d)["a"]["status"] == "down" or accounts(d)["a"]["breaker"] != "closed"
+        assert d.accounts()["a"]["status"] == "down" or d.accounts()["a"]["breaker"] != "closed"
         a.restart()
-        wait_until(lambda: accounts(d)["a"]["breaker"] == "closed" and accounts(d)["a"]["status"] == "up",
+        wait_until(lambda: d.accounts()["a"]["breaker"] == "closed" and d.accounts()["a"]["status"] == "up",
                    timeout=30, what="a's breaker to close again")
         log = d.read_log()
         assert "moving 1 recipient(s) from account a to b" in log or "account a failed" in log
