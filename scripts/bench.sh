@@ -22,6 +22,7 @@
 # the last delivery], BENCH_STALL_TIMEOUT [60 s without a delivery fails an e2e run],
 # BENCH_POSTFIX_DELIVERY [hold|relay, accept phase only], BENCH_KEEP=1 (keep the work dir),
 # BENCH_SLUICE_ACCEPT_LOG [regex of sluice's per-message "queued" log line, the cross-check],
+# BENCH_SENT_LOG [regex of a "status=sent" delivery log line, sluice's and Postfix's, e2e cross-check],
 # BENCH_SLUICE_CF_EXTRA / BENCH_POSTFIX_CF_EXTRA (lines appended to sluice.cf / main.cf).
 set -euo pipefail
 
@@ -43,6 +44,7 @@ BENCH_STALL_TIMEOUT=${BENCH_STALL_TIMEOUT:-60}
 BENCH_POSTFIX_DELIVERY=${BENCH_POSTFIX_DELIVERY:-hold}
 BENCH_SLUICE_STANDIN=${BENCH_SLUICE_STANDIN:-}
 BENCH_SLUICE_ACCEPT_LOG=${BENCH_SLUICE_ACCEPT_LOG:-': client=.*from=<[^>]*>, size=[0-9]+, nrcpt=[0-9]+'}
+BENCH_SENT_LOG=${BENCH_SENT_LOG:-': to=<[^>]*>, relay=.*, status=sent '}
 BENCH_SLUICE_CF_EXTRA=${BENCH_SLUICE_CF_EXTRA:-}
 BENCH_POSTFIX_CF_EXTRA=${BENCH_POSTFIX_CF_EXTRA:-}
 BENCH_KEEP=${BENCH_KEEP:-0}
@@ -553,6 +555,7 @@ report() {  # kind(accept|e2e) file sizes...: the table, to standard output and 
       echo "# figure: N / (first connect .. the server's smtp-sink has received all N, or the last 250 if later)"
       echo "# postfix: private instance relaying to its smtp-sink (relayhost), connection caching on for it,"
       echo "#   delivery concurrency at Postfix's defaults"
+      [[ -z $E2E_LOG_CHECK ]] || echo "# delivery logs, whole run: $E2E_LOG_CHECK"
     fi
     echo "# rounds: $BENCH_ROUNDS (best shown); ceiling: smtp-sink keeping nothing, ceiling/postfix is the largest ratio this load can show"
     printf '%-8s %9s %28s %14s %16s %14s %16s\n' size messages "$sluice_label msgs/s" "postfix msgs/s" \
@@ -619,7 +622,18 @@ measure_e2e() {
   for s in "${SERVERS[@]}"; do warm_up "$s" "${PORT_OF[$s]}"; drain "$s" "end-to-end warm-up"; done
   each_run run_e2e
   for s in "${SERVERS[@]}"; do drain "$s" "after the end-to-end phase"; done
+  # Cross-check: the servers' own delivery logs against their sinks (whole run, both phases).
+  local logged
+  E2E_LOG_CHECK=
+  for s in "${SERVERS[@]}"; do
+    [[ $s == ceiling || ( $s == sluice && -n $BENCH_SLUICE_STANDIN ) ]] && continue
+    logged=$(grep -cE "$BENCH_SENT_LOG" "$(server_log "$s")" 2>/dev/null || true)
+    E2E_LOG_CHECK+="${E2E_LOG_CHECK:+; }$s logged ${logged:-0} status=sent, its sink counted ${SENT_TO[$s]}"
+    (( ${logged:-0} == SENT_TO[$s] )) \
+      || log "warning: $s logged ${logged:-0} deliveries (BENCH_SENT_LOG) but its sink counted ${SENT_TO[$s]}"
+  done
 }
+E2E_LOG_CHECK=
 
 # ---- main ----------------------------------------------------------------------------------------
 main() {
