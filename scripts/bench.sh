@@ -1,26 +1,35 @@
 #!/usr/bin/env bash
-# Accept-path benchmark: sluice against a private Postfix instance, in the same run, on this machine.
+# Benchmark: sluice against a private Postfix instance, in the same run, on this machine.
 # Both servers get the same load (Postfix's smtp-source, 50 sessions, 1 KB and 80 KB messages,
-# several messages per connection) on loopback. The figure is accepted messages per second, wall
-# clock, from the first connect to the last 250. Each server has its own smtp-sink as next hop;
-# Postfix puts accepted mail on hold by default (BENCH_POSTFIX_DELIVERY=hold), so only its accept
-# path runs: same fsync before 250, no relaying competing for the CPUs (scripts/BENCH.md: why).
+# several messages per connection) on loopback. Each server has its own smtp-sink as next hop.
+# Two figures (scripts/BENCH.md):
+#   accept  accepted messages per second, wall clock, from the first connect to the last 250.
+#           Postfix puts accepted mail on hold by default (BENCH_POSTFIX_DELIVERY=hold), so only
+#           its accept path runs: same fsync before 250, no relaying competing for the CPUs.
+#   e2e     delivered messages per second: from the first connect until the server's smtp-sink
+#           has received all N messages. Postfix relays to its sink (relayhost) in this phase.
 #
-#   scripts/bench.sh                      full run (needs root for the private Postfix)
+#   scripts/bench.sh                      full run, both figures (needs root for the private Postfix)
 #   BENCH_QUICK=1 scripts/bench.sh        2000 x 1 KB and 500 x 80 KB
+#   BENCH_MODE=accept|e2e|all             which figures [all: accept, then e2e]
 #   BENCH_ONLY=postfix|sluice             measure one side only
 #   BENCH_SLUICE_STANDIN=smtp-sink        put smtp-sink on the sluice port (proves the script)
 #
 # Environment (defaults in brackets): SLUICE_BIN [build/release/src/app/sluice, built if missing],
-# BENCH_OUT [build/bench/accept.txt], BENCH_MESSAGES_SMALL [20000], BENCH_MESSAGES_LARGE [5000],
-# BENCH_SESSIONS [50], BENCH_ROUNDS [1; the table shows the best round], BENCH_RUN_TIMEOUT [600 s
-# per load run], BENCH_POSTFIX_DELIVERY [hold|relay], BENCH_KEEP=1 (keep the work dir),
+# BENCH_OUT [build/bench/accept.txt], BENCH_E2E_OUT [e2e.txt beside BENCH_OUT],
+# BENCH_MESSAGES_SMALL [20000], BENCH_MESSAGES_LARGE [5000], BENCH_SESSIONS [50], BENCH_ROUNDS [1;
+# the table shows the best round], BENCH_RUN_TIMEOUT [600 s per load run, and per e2e run until
+# the last delivery], BENCH_STALL_TIMEOUT [60 s without a delivery fails an e2e run],
+# BENCH_POSTFIX_DELIVERY [hold|relay, accept phase only], BENCH_KEEP=1 (keep the work dir),
 # BENCH_SLUICE_ACCEPT_LOG [regex of sluice's per-message "queued" log line, the cross-check],
+# BENCH_SENT_LOG [regex of a "status=sent" delivery log line, sluice's and Postfix's, e2e cross-check],
 # BENCH_SLUICE_CF_EXTRA / BENCH_POSTFIX_CF_EXTRA (lines appended to sluice.cf / main.cf).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_OUT=${BENCH_OUT:-$ROOT/build/bench/accept.txt}
+BENCH_E2E_OUT=${BENCH_E2E_OUT:-$(dirname "$BENCH_OUT")/e2e.txt}
+BENCH_MODE=${BENCH_MODE:-all}
 BENCH_ONLY=${BENCH_ONLY:-}
 BENCH_QUICK=${BENCH_QUICK:-0}
 if [[ $BENCH_QUICK == 1 ]]; then small_default=2000 large_default=500; else small_default=20000 large_default=5000; fi
@@ -31,9 +40,11 @@ BENCH_ROUNDS=${BENCH_ROUNDS:-1}
 BENCH_RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-600}
 BENCH_START_TIMEOUT=${BENCH_START_TIMEOUT:-30}
 BENCH_QUIESCE_TIMEOUT=${BENCH_QUIESCE_TIMEOUT:-300}
+BENCH_STALL_TIMEOUT=${BENCH_STALL_TIMEOUT:-60}
 BENCH_POSTFIX_DELIVERY=${BENCH_POSTFIX_DELIVERY:-hold}
 BENCH_SLUICE_STANDIN=${BENCH_SLUICE_STANDIN:-}
 BENCH_SLUICE_ACCEPT_LOG=${BENCH_SLUICE_ACCEPT_LOG:-': client=.*from=<[^>]*>, size=[0-9]+, nrcpt=[0-9]+'}
+BENCH_SENT_LOG=${BENCH_SENT_LOG:-': to=<[^>]*>, relay=.*, status=sent '}
 BENCH_SLUICE_CF_EXTRA=${BENCH_SLUICE_CF_EXTRA:-}
 BENCH_POSTFIX_CF_EXTRA=${BENCH_POSTFIX_CF_EXTRA:-}
 BENCH_KEEP=${BENCH_KEEP:-0}
@@ -46,6 +57,7 @@ die() { log "error: $*"; exit 1; }
 # ---- processes we started, stopped on exit -------------------------------------------------------
 PIDS=()
 LOAD_PID=
+WAITER_PID=
 WORK=
 POSTFIX_STARTED=0
 
@@ -61,7 +73,9 @@ stop_pid() {  # pid: TERM, up to 10 s, then KILL; only ever pids this script sta
 cleanup() {
   local rc=$?
   set +e
+  trap '' PIPE   # a reader of our output that died with us must not cut the clean-up short
   [[ -n $LOAD_PID ]] && stop_pid "$LOAD_PID"
+  [[ -n $WAITER_PID ]] && stop_pid "$WAITER_PID"
   [[ $POSTFIX_STARTED == 1 ]] && stop_postfix
   local pid
   for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
@@ -118,22 +132,98 @@ start_sink() {  # name port: an smtp-sink counting messages into $WORK/sink-<nam
 }
 
 sink_count() {  # name: messages the sink has received so far (its last "mesg=" counter)
-  local f=${SINK_OUT[$1]}
+  # smtp-sink -c writes one "sess=N quit=N mesg=N" record per event, each ended by \r, unbuffered.
+  # Only the file's tail is read, and only its last complete record counts.
+  local f=${SINK_OUT[$1]} tail n
+  tail=$(tail -c 512 "$f")
+  tail=${tail%$'\r'*}
+  n=${tail##*mesg=}
+  if [[ $tail == *mesg=* && $n =~ ^[0-9]+$ ]]; then echo "$n"; return; fi
   tr '\r' '\n' <"$f" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -n 1 | grep . || echo 0
 }
 
-# ---- Postfix (private instance; never the host's /etc/postfix) -----------------------------------
-PF_CONF='' PF_SPOOL='' PF_LOG='' PF_PORT=''
+# A background watcher of one sink's output: it returns as soon as the sink has counted `target`
+# messages and prints "COUNT EPOCH" (when it saw that count). It gives up (exit 1) once the count
+# has not moved for BENCH_STALL_TIMEOUT s, or after `overall` s. It reads only what the sink
+# appended since its last 5 ms poll, so it takes next to no CPU from the servers it measures.
+WAITER_OUT=
+start_sink_waiter() {  # sink target overall_seconds tag
+  local sink=$1 target=$2 overall=$3 tag=$4 ready i
+  WAITER_OUT=$WORK/wait-$tag.out ready=$WORK/wait-$tag.ready
+  rm -f "$ready"
+  python3 - "${SINK_OUT[$sink]}" "$target" "$BENCH_STALL_TIMEOUT" "$overall" "$ready" \
+    >"$WAITER_OUT" 2>&1 <<'EOF' &
+import re, sys, time
+path, target, stall, overall, ready = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+mesg = re.compile(rb"mesg=(\d+)")
+count, pending = 0, b""
+start = last_move = time.time()
+with open(path, "rb") as sink:
+    open(ready, "w").close()
+    while True:
+        data = sink.read()
+        now = time.time()
+        if data:
+            pending += data
+            cut = pending.rfind(b"\r")
+            if cut >= 0:  # the last complete record holds the current count
+                found = mesg.findall(pending[:cut].rsplit(b"\r", 1)[-1])
+                pending = pending[cut + 1:]
+                if found and int(found[-1]) != count:
+                    count, last_move = int(found[-1]), now
+        if count >= target:
+            print(count, "%.6f" % now); sys.exit(0)
+        if now - last_move > stall or now - start > overall:
+            print(count, "%.6f" % now); sys.exit(1)
+        time.sleep(0.005)
+EOF
+  WAITER_PID=$!
+  for ((i = 0; i < 200; i++)); do
+    [[ -e $ready ]] && return 0
+    kill -0 "$WAITER_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  cat "$WAITER_OUT" >&2
+  die "the watcher of sink $sink did not start"
+}
 
-start_postfix() {  # smtpd_port sink_port
-  PF_PORT=$1
+WAITER_COUNT='' WAITER_TIME=''
+finish_sink_waiter() {  # sets WAITER_COUNT and WAITER_TIME; fails when the target was not reached
+  local rc=0
+  wait "$WAITER_PID" || rc=$?
+  WAITER_PID=
+  read -r WAITER_COUNT WAITER_TIME < <(tail -n 1 "$WAITER_OUT")
+  [[ $WAITER_COUNT =~ ^[0-9]+$ ]] || { cat "$WAITER_OUT" >&2; die "the sink watcher failed"; }
+  return "$rc"
+}
+
+settle_sink() {  # sink: until its count has not moved for 2 s (bounded)
+  local deadline=$((SECONDS + BENCH_QUIESCE_TIMEOUT)) last=-1 same=0 n
+  while (( same < 4 && SECONDS < deadline )); do
+    n=$(sink_count "$1"); if [[ $n == "$last" ]]; then same=$((same + 1)); else same=0 last=$n; fi
+    sleep 0.5
+  done
+}
+
+# ---- Postfix (private instance; never the host's /etc/postfix) -----------------------------------
+PF_CONF='' PF_SPOOL='' PF_LOG='' PF_PORT='' PF_DELIVERY=''
+
+postfix_relay_restrictions() {  # delivery
+  # hold: every message goes straight to the hold queue after the same fsync, and is never relayed.
+  if [[ $1 == hold ]]; then echo "check_client_access static:HOLD, permit_mynetworks, reject_unauth_destination"
+  else echo "permit_mynetworks, reject_unauth_destination"; fi
+}
+
+start_postfix() {  # smtpd_port sink_port delivery(hold|relay)
+  PF_PORT=$1 PF_DELIVERY=$3
   local sink_port=$2
   PF_CONF=$WORK/postfix-conf PF_SPOOL=$WORK/postfix-spool PF_LOG=$WORK/postfix.log
   mkdir -p "$PF_CONF" "$PF_SPOOL"
   install -d -o postfix -m 0700 "$WORK/postfix-data"   # master.lock lives here, owned by mail_owner
-  local restrictions="permit_mynetworks, reject_unauth_destination"
-  # hold: every message goes straight to the hold queue after the same fsync, and is never relayed.
-  [[ $BENCH_POSTFIX_DELIVERY == hold ]] && restrictions="check_client_access static:HOLD, $restrictions"
+  # Relaying: everything goes to relayhost, the sink; delivery concurrency and rates are Postfix's
+  # defaults. Connection caching is on for the relayhost at all times (by default Postfix turns
+  # it on only while the active queue has a backlog for it), so its smtp clients reuse sessions
+  # the way sluice reuses its upstream connections. The list names the host without [] or port.
   cat >"$PF_CONF/main.cf" <<EOF
 compatibility_level = 3.6
 queue_directory = $PF_SPOOL
@@ -154,7 +244,8 @@ inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 relayhost = [127.0.0.1]:$sink_port
-smtpd_relay_restrictions = $restrictions
+smtp_connection_cache_destinations = 127.0.0.1
+smtpd_relay_restrictions = $(postfix_relay_restrictions "$PF_DELIVERY")
 smtpd_tls_security_level = none
 smtp_tls_security_level = none
 biff = no
@@ -193,7 +284,21 @@ EOF
   POSTFIX_STARTED=1
   wait_smtp "$PF_PORT" "$BENCH_START_TIMEOUT" \
     || { tail -n 20 "$PF_LOG" >&2 || true; die "postfix did not answer on port $PF_PORT"; }
-  log "postfix $(postconf -c "$PF_CONF" -h mail_version) up on 127.0.0.1:$PF_PORT ($BENCH_POSTFIX_DELIVERY)"
+  log "postfix $(postconf -c "$PF_CONF" -h mail_version) up on 127.0.0.1:$PF_PORT ($PF_DELIVERY)"
+}
+
+postfix_set_delivery() {  # hold|relay: switch the running instance (main.cf, then postfix reload)
+  [[ $1 == "$PF_DELIVERY" ]] && return
+  PF_DELIVERY=$1
+  postconf -c "$PF_CONF" -e "smtpd_relay_restrictions = $(postfix_relay_restrictions "$PF_DELIVERY")"
+  # Mail held so far is neither relayed now nor left on the disk the next phase writes to.
+  timeout 60 postsuper -c "$PF_CONF" -d ALL hold >>"$WORK/postfix-check.out" 2>&1 \
+    || die "postsuper -d ALL hold failed"
+  # reload: new smtpd processes read the new restrictions; idle ones from before exit.
+  timeout 60 postfix -c "$PF_CONF" reload >>"$WORK/postfix-start.out" 2>&1 \
+    || { cat "$WORK/postfix-start.out" >&2; die "postfix reload failed"; }
+  wait_smtp "$PF_PORT" "$BENCH_START_TIMEOUT" || die "postfix did not answer after reload"
+  log "postfix switched to $PF_DELIVERY"
 }
 
 stop_postfix() {
@@ -274,50 +379,90 @@ sluice_accepted() {  # messages sluice has logged as queued ("ID: client=..., fr
 
 # ---- load ----------------------------------------------------------------------------------------
 declare -A RATE=() CHECK=()
-LOAD_CMD=
+LOAD_CMD='' LOAD_OUT=''
 
 accepted_count() {  # server
   case $1 in postfix) postfix_accepted ;; sluice) sluice_accepted ;; ceiling) sink_count ceiling ;; esac
 }
 
+sink_of() {  # server: the smtp-sink its deliveries reach (the stand-in and the ceiling are sinks)
+  if [[ $1 == sluice && $BENCH_SLUICE_STANDIN == smtp-sink ]]; then echo sluice-standin; else echo "$1"; fi
+}
+
+server_log() {  # server: the log whose tail is shown when its run fails
+  case $1 in postfix) echo "$PF_LOG" ;; sluice) echo "$WORK/sluice.log" ;; *) echo "${SINK_OUT[$1]}" ;; esac
+}
+
 quiesce() {  # server: let background delivery of the previous run finish before measuring
-  local server=$1 deadline=$((SECONDS + BENCH_QUIESCE_TIMEOUT)) last=-1 same=0 n
+  local server=$1 deadline=$((SECONDS + BENCH_QUIESCE_TIMEOUT))
   if [[ $server == postfix ]]; then
     while (( $(postfix_backlog) > 0 )); do
       (( SECONDS < deadline )) || { log "postfix queue not drained after ${BENCH_QUIESCE_TIMEOUT}s"; break; }
       sleep 0.5
     done
   elif [[ $server == sluice && -z $BENCH_SLUICE_STANDIN ]]; then
-    # No queue probe yet: wait until its sink has been quiet for 2 s.
-    while (( same < 4 && SECONDS < deadline )); do
-      n=$(sink_count sluice); if [[ $n == "$last" ]]; then same=$((same + 1)); else same=0 last=$n; fi
-      sleep 0.5
-    done
+    settle_sink sluice   # no queue probe yet: until its sink has been quiet for 2 s
   fi
   sync
 }
 
-run_load() {  # server port size count round: one timed smtp-source run
-  local server=$1 port=$2 size=$3 count=$4 round=$5 before after t0 t1 rc=0 status
+# Every message sent to a server that relays must reach its sink exactly once: SENT_TO counts,
+# per sink, what its server has accepted while relaying (the stand-in and the ceiling are sinks).
+declare -A SENT_TO=()
+LOAD_SERVER='' LOAD_COUNT=0
+
+relays_now() {  # server: whether what it accepts now goes on to its sink
+  [[ $1 != postfix || $PF_DELIVERY == relay ]]
+}
+
+load() {  # server port size count tag: one smtp-source run, in the background (LOAD_PID)
+  local port=$2 size=$3 count=$4 tag=$5
+  LOAD_SERVER=$1 LOAD_COUNT=$count
   local cmd=(smtp-source -s "$BENCH_SESSIONS" -m "$count" -l "$size" -d -M bench-client.localdomain
              -f "$SENDER" -t "$RECIPIENT" 127.0.0.1:"$port")
   LOAD_CMD="${cmd[*]}"
   LOAD_CMD=${LOAD_CMD/-m $count -l $size/-m N -l SIZE}
   LOAD_CMD=${LOAD_CMD/%127.0.0.1:$port/127.0.0.1:PORT}
+  LOAD_OUT=$WORK/load-$tag.out
+  # In the background, so a signal to this script runs the cleanup trap at once.
+  timeout "$BENCH_RUN_TIMEOUT" "${cmd[@]}" >"$LOAD_OUT" 2>&1 &
+  LOAD_PID=$!
+}
+
+finish_load() {  # server: waits for the load; smtp-source exits non-zero on any reply but 2xx
+  local rc=0
+  wait "$LOAD_PID" || rc=$?
+  LOAD_PID=
+  if ((rc != 0)); then
+    cat "$LOAD_OUT" >&2
+    die "$1: smtp-source failed (exit $rc; 124 means it hit BENCH_RUN_TIMEOUT=${BENCH_RUN_TIMEOUT}s)"
+  fi
+  if relays_now "$LOAD_SERVER"; then
+    local sink
+    sink=$(sink_of "$LOAD_SERVER")
+    SENT_TO[$sink]=$(( ${SENT_TO[$sink]:-0} + LOAD_COUNT ))
+  fi
+}
+
+seconds() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+per_second() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
+
+record() {  # kind server size rate status: every round's figure, and the best one
+  local key=$1/$2/$3
+  (( $4 > ${RATE[$key]:-0} )) && RATE[$key]=$4
+  CHECK[$key]=${CHECK[$key]:+${CHECK[$key]},}$4
+  CHECK[$key.count]=$5
+}
+
+run_load() {  # server port size count round: one timed smtp-source run (accept path)
+  local server=$1 port=$2 size=$3 count=$4 round=$5 before after t0 t1 status
   quiesce "$server"
   before=$(accepted_count "$server")
   log "$server: $count x $size bytes, $BENCH_SESSIONS sessions (round $round)"
   t0=$(now)
-  # In the background, so a signal to this script runs the cleanup trap at once.
-  timeout "$BENCH_RUN_TIMEOUT" "${cmd[@]}" >"$WORK/load-$server-$size-$round.out" 2>&1 &
-  LOAD_PID=$!
-  wait "$LOAD_PID" || rc=$?
-  LOAD_PID=
+  load "$server" "$port" "$size" "$count" "$server-$size-$round"
+  finish_load "$server"
   t1=$(now)
-  if ((rc != 0)); then
-    cat "$WORK/load-$server-$size-$round.out" >&2
-    die "$server: smtp-source failed (exit $rc; 124 means it hit BENCH_RUN_TIMEOUT=${BENCH_RUN_TIMEOUT}s)"
-  fi
   # The server's own count must catch up (both log asynchronously): wait until it reaches the
   # expected number or stops moving for 3 s.
   local deadline=$((SECONDS + 30)) last=-1 same=0 got
@@ -337,31 +482,86 @@ run_load() {  # server port size count round: one timed smtp-source run
   else
     die "$server: server counted $got of $count messages"
   fi
-  local rate key=$server/$size best
-  rate=$(awk -v n="$count" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
-  log "$server: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s, $rate msgs/s, $status"
-  best=${RATE[$key]:-0}
-  (( rate > best )) && RATE[$key]=$rate
-  CHECK[$key]=${CHECK[$key]:+${CHECK[$key]},}$rate
-  CHECK[$key.count]=$status
+  local rate
+  rate=$(per_second "$count" "$t0" "$t1")
+  log "$server: $(seconds "$t0" "$t1") s, $rate msgs/s, $status"
+  record accept "$server" "$size" "$rate" "$status"
+}
+
+DRAINS=0
+drain() {  # server what: until its sink has every message sent to the server so far, and no more
+  local server=$1 what=$2 sink expected got
+  sink=$(sink_of "$server")
+  expected=${SENT_TO[$sink]:-0}
+  if (( $(sink_count "$sink") < expected )); then
+    DRAINS=$((DRAINS + 1))
+    start_sink_waiter "$sink" "$expected" "$BENCH_QUIESCE_TIMEOUT" "drain-$DRAINS-$server"
+    if ! finish_sink_waiter; then
+      tail -n 20 "$(server_log "$server")" >&2 2>/dev/null || true
+      die "$server: $what: its sink has $WAITER_COUNT of the $expected messages sent to it so far" \
+        "(none for ${BENCH_STALL_TIMEOUT}s, or BENCH_QUIESCE_TIMEOUT=${BENCH_QUIESCE_TIMEOUT}s passed)"
+    fi
+  fi
+  [[ $server == postfix ]] && quiesce postfix   # its queue files go once delivered
+  settle_sink "$sink"   # a duplicate may trail the last original
+  got=$(sink_count "$sink")
+  ((got <= expected)) || die "$server: $what: $((got - expected)) duplicate deliveries" \
+    "(its sink counted $got, $expected were sent)"
+  sync
+}
+
+run_e2e() {  # server port size count round: timed from the first connect until the sink has all
+  local server=$1 port=$2 size=$3 count=$4 round=$5 sink before t0 t_load t1 rate accept_rate lag
+  sink=$(sink_of "$server")
+  drain "$server" "before its end-to-end run"
+  before=$(sink_count "$sink")
+  start_sink_waiter "$sink" $((before + count)) "$BENCH_RUN_TIMEOUT" "e2e-$server-$size-$round"
+  log "$server: end to end, $count x $size bytes, $BENCH_SESSIONS sessions (round $round)"
+  t0=$(now)
+  load "$server" "$port" "$size" "$count" "e2e-$server-$size-$round"
+  finish_load "$server"
+  t_load=$(now)
+  if ! finish_sink_waiter; then
+    tail -n 20 "$(server_log "$server")" >&2 2>/dev/null || true
+    die "$server: end to end: only $((WAITER_COUNT - before)) of $count messages reached its sink" \
+      "(none for ${BENCH_STALL_TIMEOUT}s, or BENCH_RUN_TIMEOUT=${BENCH_RUN_TIMEOUT}s passed)"
+  fi
+  # The clock stops at the later of the last 250 and the last delivery. Duplicates would have
+  # made the sink reach the count early: the next drain fails the script on them.
+  t1=$(awk -v a="$t_load" -v b="$WAITER_TIME" 'BEGIN { printf "%.9f", (a > b ? a : b) }')
+  rate=$(per_second "$count" "$t0" "$t1") accept_rate=$(per_second "$count" "$t0" "$t_load")
+  lag=$(awk -v a="$t_load" -v b="$WAITER_TIME" 'BEGIN { printf "%.2f", (b > a ? b - a : 0) }')
+  log "$server: $(seconds "$t0" "$t1") s, $rate msgs/s delivered (accepted at $accept_rate msgs/s;" \
+    "last delivery ${lag} s after the last 250)"
+  record e2e "$server" "$size" "$rate" "each run's sink counted exactly $count"
+  CHECK[e2e/$server/$size.detail]=${CHECK[e2e/$server/$size.detail]:+${CHECK[e2e/$server/$size.detail]}, }$accept_rate/+${lag}s
 }
 
 # ---- report --------------------------------------------------------------------------------------
-report() {  # sizes...
-  local size sl pf cl ratio cratio sluice_label=sluice
+report() {  # kind(accept|e2e) file sizes...: the table, to standard output and to the file
+  local kind=$1 out=$2 size sl pf cl ratio cratio sluice_label=sluice title key
+  shift 2
   [[ $BENCH_SLUICE_STANDIN == smtp-sink ]] && sluice_label="sluice(stand-in: smtp-sink)"
-  mkdir -p "$(dirname "$BENCH_OUT")"
+  if [[ $kind == accept ]]; then title="accept path (accepted msgs/s)"; else title="end to end (delivered msgs/s)"; fi
+  mkdir -p "$(dirname "$out")"
   {
-    echo "# sluice accept-path benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "# sluice benchmark: $title, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "# host: $(nproc) cpus, $(uname -sr), postfix $(postconf -d -h mail_version 2>/dev/null || echo ?)"
     echo "# sluice: ${SLUICE_BIN:-${BENCH_SLUICE_STANDIN:-not run}} (git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo ?))"
     echo "# load: $LOAD_CMD"
-    echo "# postfix: private instance, delivery=$BENCH_POSTFIX_DELIVERY; rounds: $BENCH_ROUNDS (best shown)"
-    echo "# ceiling: smtp-sink keeping nothing; ceiling/postfix is the largest ratio this load can show"
+    if [[ $kind == accept ]]; then
+      echo "# figure: N / (first connect .. last 250); postfix: private instance, delivery=$BENCH_POSTFIX_DELIVERY"
+    else
+      echo "# figure: N / (first connect .. the server's smtp-sink has received all N, or the last 250 if later)"
+      echo "# postfix: private instance relaying to its smtp-sink (relayhost), connection caching on for it,"
+      echo "#   delivery concurrency at Postfix's defaults"
+      [[ -z $E2E_LOG_CHECK ]] || echo "# delivery logs, whole run: $E2E_LOG_CHECK"
+    fi
+    echo "# rounds: $BENCH_ROUNDS (best shown); ceiling: smtp-sink keeping nothing, ceiling/postfix is the largest ratio this load can show"
     printf '%-8s %9s %28s %14s %16s %14s %16s\n' size messages "$sluice_label msgs/s" "postfix msgs/s" \
       "sluice/postfix" "ceiling msgs/s" "ceiling/postfix"
     for size in "$@"; do
-      sl=${RATE[sluice/$size]:--} pf=${RATE[postfix/$size]:--} cl=${RATE[ceiling/$size]:--}
+      sl=${RATE[$kind/sluice/$size]:--} pf=${RATE[$kind/postfix/$size]:--} cl=${RATE[$kind/ceiling/$size]:--}
       ratio=- cratio=-
       [[ $sl != - && $pf != - ]] && ratio=$(awk -v a="$sl" -v b="$pf" 'BEGIN { printf "%.2f", a / b }')
       [[ $cl != - && $pf != - ]] && cratio=$(awk -v a="$cl" -v b="$pf" 'BEGIN { printf "%.2f", a / b }')
@@ -370,44 +570,70 @@ report() {  # sizes...
     done
     for size in "$@"; do
       for sl in sluice postfix ceiling; do
-        if [[ -n ${CHECK[$sl/$size]:-} ]]; then
-          echo "# $sl/$size rounds: ${CHECK[$sl/$size]} msgs/s (${CHECK[$sl/$size.count]})"
+        key=$kind/$sl/$size
+        [[ -n ${CHECK[$key]:-} ]] || continue
+        echo "# $sl/$size rounds: ${CHECK[$key]} msgs/s (${CHECK[$key.count]})"
+        if [[ -n ${CHECK[$key.detail]:-} ]]; then
+          echo "#   accepted msgs/s / last delivery after the last 250, per round: ${CHECK[$key.detail]}"
         fi
       done
     done
-  } | tee "$BENCH_OUT"
-  log "written to $BENCH_OUT"
+  } | tee "$out"
+  log "written to $out"
 }
 
 # ---- measurements --------------------------------------------------------------------------------
-# Each measurement is a function over the running servers; the delivery issue adds an end-to-end
-# one (smtp-source -> server -> its smtp-sink, delivered msgs/s via sink_count), the throttle
-# issue a fidelity check, each with its own lines in report.
+# Each measurement is a function over the running servers, with its own table in report; the
+# throttle issue adds a fidelity check the same way.
 declare -A MESSAGES=() PORT_OF=()
 SERVERS=()
 SIZES=(1024 81920)
 
-warm_up() {  # server port: untimed, so Postfix has forked its smtpd/cleanup processes
-  local n=$((BENCH_SESSIONS * 10))
-  timeout 120 smtp-source -s "$BENCH_SESSIONS" -m "$n" -l 1024 -d -M bench-client.localdomain \
-    -f "$SENDER" -t "$RECIPIENT" 127.0.0.1:"$2" >"$WORK/warm-up-$1.out" 2>&1 \
-    || { cat "$WORK/warm-up-$1.out" >&2; die "$1: warm-up load failed"; }
+warm_up() {  # server port: untimed, so Postfix has forked its smtpd/cleanup (and smtp) processes
+  load "$1" "$2" 1024 $((BENCH_SESSIONS * 10)) "warm-up-$1-$((++WARM_UPS))"
+  finish_load "$1"
 }
+WARM_UPS=0
 
-measure_accept() {
-  local size round order s
-  for s in "${SERVERS[@]}"; do warm_up "$s" "${PORT_OF[$s]}"; done
+each_run() {  # fn: fn server port size count round, for every round, size and server
+  local fn=$1 size round order s first
   for ((round = 1; round <= BENCH_ROUNDS; round++)); do
     # Rotate who goes first, so no server always runs on the fresher machine.
-    local first=$(((round - 1) % ${#SERVERS[@]}))
+    first=$(((round - 1) % ${#SERVERS[@]}))
     order=("${SERVERS[@]:first}" "${SERVERS[@]:0:first}")
     for size in "${SIZES[@]}"; do
-      for s in "${order[@]}"; do
-        run_load "$s" "${PORT_OF[$s]}" "$size" "${MESSAGES[$size]}" "$round"
-      done
+      for s in "${order[@]}"; do "$fn" "$s" "${PORT_OF[$s]}" "$size" "${MESSAGES[$size]}" "$round"; done
     done
   done
 }
+
+measure_accept() {
+  local s
+  for s in "${SERVERS[@]}"; do warm_up "$s" "${PORT_OF[$s]}"; done
+  each_run run_load
+}
+
+measure_e2e() {
+  local s
+  if [[ " ${SERVERS[*]} " == *" postfix "* ]]; then postfix_set_delivery relay; fi
+  # The accept phase's mail must be out first (sluice relays while it accepts), which also proves
+  # the server relays at all; the warm-up proves it once more with Postfix relaying.
+  for s in "${SERVERS[@]}"; do drain "$s" "before the end-to-end phase"; done
+  for s in "${SERVERS[@]}"; do warm_up "$s" "${PORT_OF[$s]}"; drain "$s" "end-to-end warm-up"; done
+  each_run run_e2e
+  for s in "${SERVERS[@]}"; do drain "$s" "after the end-to-end phase"; done
+  # Cross-check: the servers' own delivery logs against their sinks (whole run, both phases).
+  local logged
+  E2E_LOG_CHECK=
+  for s in "${SERVERS[@]}"; do
+    [[ $s == ceiling || ( $s == sluice && -n $BENCH_SLUICE_STANDIN ) ]] && continue
+    logged=$(grep -cE "$BENCH_SENT_LOG" "$(server_log "$s")" 2>/dev/null || true)
+    E2E_LOG_CHECK+="${E2E_LOG_CHECK:+; }$s logged ${logged:-0} status=sent, its sink counted ${SENT_TO[$s]}"
+    (( ${logged:-0} == SENT_TO[$s] )) \
+      || log "warning: $s logged ${logged:-0} deliveries (BENCH_SENT_LOG) but its sink counted ${SENT_TO[$s]}"
+  done
+}
+E2E_LOG_CHECK=
 
 # ---- main ----------------------------------------------------------------------------------------
 main() {
@@ -418,6 +644,7 @@ main() {
     '') ;; sluice|postfix|ceiling) SERVERS=("$BENCH_ONLY") ;; *) die "BENCH_ONLY must be sluice, postfix or ceiling" ;;
   esac
   case $BENCH_POSTFIX_DELIVERY in hold|relay) ;; *) die "BENCH_POSTFIX_DELIVERY must be hold or relay" ;; esac
+  case $BENCH_MODE in accept|e2e|all) ;; *) die "BENCH_MODE must be accept, e2e or all" ;; esac
   "$ROOT/scripts/deps.sh" test
   if [[ " ${SERVERS[*]} " == *" postfix "* && $EUID -ne 0 ]]; then
     command -v sudo >/dev/null || die "the private Postfix instance needs root"
@@ -427,7 +654,8 @@ main() {
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
   trap cleanup EXIT
   trap 'exit 130' INT TERM
-  local ports s
+  local ports s postfix_delivery=$BENCH_POSTFIX_DELIVERY
+  [[ $BENCH_MODE == e2e ]] && postfix_delivery=relay
   read -r -a ports <<<"$(free_ports 7)"
   MESSAGES[1024]=$BENCH_MESSAGES_SMALL MESSAGES[81920]=$BENCH_MESSAGES_LARGE
   PORT_OF=([sluice]=${ports[0]} [postfix]=${ports[2]} [ceiling]=${ports[6]})
@@ -436,13 +664,19 @@ main() {
       sluice) start_sink sluice "${ports[1]}"
               start_sluice "${ports[0]}" "${ports[4]}" "${ports[5]}" "${ports[1]}" ;;
       postfix) start_sink postfix "${ports[3]}"
-               start_postfix "${ports[2]}" "${ports[3]}" ;;
+               start_postfix "${ports[2]}" "${ports[3]}" "$postfix_delivery" ;;
       ceiling) start_sink ceiling "${ports[6]}" ;;
     esac
   done
 
-  measure_accept
-  report "${SIZES[@]}"
+  if [[ $BENCH_MODE != e2e ]]; then
+    measure_accept
+    report accept "$BENCH_OUT" "${SIZES[@]}"
+  fi
+  if [[ $BENCH_MODE != accept ]]; then
+    measure_e2e
+    report e2e "$BENCH_E2E_OUT" "${SIZES[@]}"
+  fi
 }
 
 main "$@"
