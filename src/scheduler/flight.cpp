@@ -16,6 +16,31 @@ namespace sluice::scheduler {
 
 namespace asio = boost::asio;
 
+// A quota reservation is made durable before the message may use it; if it cannot be, the
+// account is treated as failed for this message (the reservation is handed back).
+void QueueRunner::go(const FlightPtr& flight, Route route) {
+  if (!route.state_write) return start_leg(flight, std::move(route));
+  auto write = std::move(*route.state_write);
+  route.state_write.reset();
+  store_.put_state(std::move(write.first), std::move(write.second),
+                   [this, flight, route = std::move(route)](Result<void> written) mutable {
+                     asio::post(strand_, [this, flight, route = std::move(route),
+                                          written = std::move(written)]() mutable {
+                       if (written) return start_leg(flight, std::move(route));
+                       delivery::DeliveryResult result;
+                       result.relay = route.account_name;
+                       const std::string why = "cannot record the quota of account " +
+                                               route.account_name + ": " + written.error().message;
+                       for (const auto& r : flight->pending) {
+                         result.recipients.push_back(
+                             {r, delivery::RecipientOutcome::deferred, "451 4.3.0 " + why, true});
+                       }
+                       result.fault = delivery::AccountFault{delivery::AccountFaultKind::unavailable, why};
+                       leg_done(flight, route, std::move(result));
+                     });
+                   });
+}
+
 void QueueRunner::start_leg(const FlightPtr& flight, Route route) {
   delivery::DeliveryRequest request;
   request.id = flight->message.id;
@@ -38,7 +63,7 @@ void QueueRunner::leg_done(const FlightPtr& flight, const Route& route,
                            delivery::DeliveryResult result) {
   const auto now = clock_.now();
   router_.finished(route, result, now);
-  busy_until_ = {};  // an account slot is free again
+  count_results(flight->campaign(), result);
   const double delay = std::chrono::duration<double>(now - flight->message.arrival).count();
   std::vector<std::string> moved;
   std::vector<delivery::RecipientResult> faulted;
@@ -63,7 +88,7 @@ void QueueRunner::leg_done(const FlightPtr& flight, const Route& route,
       spdlog::info("{}: moving {} recipient(s) from account {} to {}", flight->message.id,
                    moved.size(), route.account_name, next.route->account_name);
       flight->pending = std::move(moved);
-      start_leg(flight, std::move(*next.route));
+      go(flight, std::move(*next.route));
       return;
     }
     // No other account now: the recipients wait for one, without spending an attempt.
@@ -111,22 +136,23 @@ void QueueRunner::record(const FlightPtr& flight, SystemTime account_retry_at) {
           m.state = queue::MessageState::held;
         return *disposition == outcome::Disposition::done ? queue::Edit::remove : queue::Edit::keep;
       },
-      [this, id, disposition](Result<void> written) {
-        asio::post(strand_, [this, id, disposition, written = std::move(written)] {
+      [this, id, campaign = flight->campaign(), disposition](Result<void> written) {
+        asio::post(strand_, [this, id, campaign, disposition, written = std::move(written)] {
           if (!written) {
             // The result is lost but the message is not: it stays due and is delivered again
             // (at-least-once), which is why this is an error worth an operator's eye.
             spdlog::error("{}: cannot record the delivery result: {}", id, written.error().message);
             // Leave it in flight a while so a failing store does not turn into a redelivery loop.
             auto pause = std::make_shared<asio::steady_timer>(strand_, std::chrono::seconds(5));
-            pause->async_wait([this, id, pause](boost::system::error_code) { finish(id); });
+            pause->async_wait(
+                [this, id, campaign, pause](boost::system::error_code) { finish(id, campaign); });
             return;
           } else if (*disposition == outcome::Disposition::done) {
             spdlog::info("{}: removed", id);
           } else if (*disposition == outcome::Disposition::dead) {
             spdlog::warn("{}: no recipient left to try; kept as dead", id);
           }
-          finish(id);
+          finish(id, campaign);
         });
       });
 }

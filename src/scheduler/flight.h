@@ -19,6 +19,7 @@ struct QueueRunner::Flight {
   std::vector<std::string> pending;       // recipients the next leg delivers
   std::unordered_set<std::string> tried;  // accounts that failed this message in this attempt
   delivery::DeliveryResult results;       // every recipient judged so far, all legs
+  std::string campaign() const { return message.campaign; }
 };
 
 }  // namespace sluice::scheduler

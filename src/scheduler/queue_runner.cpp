@@ -1,11 +1,12 @@
 #include "sluice/scheduler/queue_runner.h"
 
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/post.hpp>
-
+#include "campaigns.h"
 #include "delivery_log.h"
 #include "flight.h"
+#include "run_controls.h"
 
 namespace sluice::scheduler {
 
@@ -22,17 +23,37 @@ QueueRunner::QueueRunner(asio::io_context& io, queue::QueueStore& store, Router&
       ids_(ids),
       clock_(clock),
       settings_(std::move(settings)),
-      random_(std::move(random)) {}
+      random_(std::move(random)),
+      campaigns_(std::make_unique<Campaigns>()) {
+  campaigns_->controls = std::make_unique<Controls>(*this);
+}
+
+QueueRunner::~QueueRunner() = default;
+
+void QueueRunner::configure_campaigns(std::vector<CampaignConfig> configured,
+                                      CampaignConfig defaults) {
+  campaigns_->book = CampaignBook(std::move(configured), std::move(defaults));
+}
+
+ControlService& QueueRunner::controls() { return *campaigns_->controls; }
+
+void QueueRunner::set_account_control(AccountControl control) {
+  campaigns_->account_control = std::move(control);
+}
 
 void QueueRunner::start() {
+  post([this] {
+    campaigns_->controls->restore(clock_.now());
+    sweep_dead();
+  });
   wake();
-  post([this] { sweep_dead(); });
 }
 
 void QueueRunner::wake() {
   if (wake_pending_.exchange(true)) return;
   asio::post(strand_, [this] {
     wake_pending_ = false;
+    refresh_wanted_ = true;
     schedule();
   });
 }
@@ -47,40 +68,97 @@ void QueueRunner::stop() {
   });
 }
 
+// Reads which campaigns have active mail (one index seek per campaign) and puts those with
+// due mail in line. Their queued counts come along for the API.
+void QueueRunner::refresh_campaigns(SystemTime now) {
+  refreshed_at_ = now;
+  refresh_wanted_ = false;
+  auto& c = *campaigns_;
+  for (auto& [id, campaign] : c.book.all()) campaign.queued = 0;
+  std::string after;
+  for (;;) {
+    auto list = store_.campaigns(after, 1000);
+    if (!list) {
+      spdlog::error("queue runner: cannot read the campaign index: {}", list.error().message);
+      return;
+    }
+    for (const auto& q : *list) {
+      Campaign& campaign = c.book.get(q.campaign, now);
+      campaign.queued = q.active;
+      if (q.earliest_due <= now) c.scheduler.mark_due(campaign, now);
+    }
+    if (list->size() < 1000) break;
+    after = list->back().campaign;
+  }
+  c.book.prune(settings_.campaign_memory);
+}
+
 void QueueRunner::schedule() {
   if (stopping_) return;
   const auto now = clock_.now();
-  // In-flight messages stay in the index until their result is recorded, so ask for enough
-  // entries to see past them.
-  const std::size_t free_slots =
+  auto& c = *campaigns_;
+  if (completions_ > 0) {
+    // Each freed slot lets a few campaigns that found every account busy try again.
+    c.scheduler.slots_freed(completions_ + 4, now);
+    completions_ = 0;
+  }
+  if (now - c.expired_at >= std::chrono::seconds(1)) {
+    c.expired_at = now;
+    c.controls->expire(now);
+  }
+  const auto since_refresh = now - refreshed_at_;
+  if ((refresh_wanted_ && since_refresh >= settings_.refresh_min) ||
+      since_refresh >= settings_.refresh_max) {
+    refresh_campaigns(now);
+  }
+  c.scheduler.wake_sleepers(now);
+
+  std::size_t free_slots =
       settings_.concurrency - std::min(settings_.concurrency, in_flight_.size());
-  // With every account slot busy, messages wait where they are: no attempt is spent and
-  // nothing is written; a completion (or the pause's end) makes the runner look again.
-  const bool accounts_busy = now < busy_until_;
-  if (free_slots > 0 && !accounts_busy) {
-    auto due = store_.due(now, in_flight_.size() + free_slots);
+  // Bounded, so an index entry whose record cannot be read never spins the strand.
+  std::size_t budget = free_slots * 4 + 64;
+  while (free_slots > 0 && budget-- > 0) {
+    Campaign* campaign = c.scheduler.next(now);
+    if (!campaign) break;
+    const std::size_t limit = campaign->in_flight + 1;
+    auto due = store_.due_in_campaign(campaign->config.id, now, limit);
     if (!due) {
       spdlog::error("queue runner: cannot read the due index: {}", due.error().message);
-    } else {
-      std::size_t started = 0;
-      for (const auto& entry : *due) {
-        if (started == free_slots) break;
-        if (in_flight_.contains(entry.id)) continue;
-        if (!dispatch(entry)) {
-          busy_until_ = now + settings_.no_account_pause;
-          break;
-        }
-        ++started;
+      break;
+    }
+    const queue::DueEntry* entry = nullptr;
+    for (const auto& e : *due) {
+      if (!in_flight_.contains(e.id)) {
+        entry = &e;
+        break;
       }
     }
+    if (!entry) {
+      c.scheduler.drained(*campaign);
+      continue;
+    }
+    std::optional<SystemTime> busy_until;
+    switch (dispatch(*entry, *campaign, busy_until)) {
+      case Dispatch::started:
+        c.scheduler.sent(*campaign, now);
+        --free_slots;
+        break;
+      case Dispatch::busy:
+        c.scheduler.blocked(*campaign, busy_until);
+        break;
+      case Dispatch::parked:
+      case Dispatch::gone:
+        c.scheduler.reconsider(*campaign, now);
+        break;
+    }
   }
-  if (in_flight_.size() >= settings_.concurrency) return;  // a completion reschedules
-  // Everything due by now is dispatched or waits for a free slot (a completion reschedules).
-  auto next = store_.next_due(now);
+
   SystemTime until = now + settings_.idle_poll;
-  if (next && *next && **next < until) until = **next;
-  if (now < busy_until_) until = std::max(until, busy_until_);
-  arm_timer(until);
+  if (auto wakeup = c.scheduler.next_wakeup()) until = std::min(until, *wakeup);
+  if (auto next = store_.next_due(now); next && *next) until = std::min(until, **next);
+  if (refresh_wanted_) until = std::min(until, refreshed_at_ + settings_.refresh_min);
+  until = std::min(until, refreshed_at_ + settings_.refresh_max);
+  arm_timer(std::max(until, now));
 }
 
 void QueueRunner::arm_timer(SystemTime until) {
@@ -99,20 +177,30 @@ void QueueRunner::arm_timer(SystemTime until) {
   });
 }
 
-bool QueueRunner::dispatch(const queue::DueEntry& entry) {
+QueueRunner::Dispatch QueueRunner::dispatch(const queue::DueEntry& entry, Campaign& campaign,
+                                            std::optional<SystemTime>& busy_until) {
+  const auto now = clock_.now();
   auto message = store_.find(entry.id);
-  if (!message) return true;  // removed since the index was read
-  auto choice = router_.pick(*message, {}, clock_.now());
+  if (!message) return Dispatch::gone;  // removed since the index was read
+  if (campaign.group.empty() && !message->campaign_group.empty()) {
+    // A campaign not in campaign_maps belongs to the group its mail names.
+    campaign.group = message->campaign_group;
+    if (!campaigns_->book.may_send(campaign, now)) return Dispatch::gone;  // its group is paused
+  }
+  auto choice = router_.pick(*message, {}, now);
   if (!choice.route) {
-    if (choice.reason == NoRouteReason::busy) return false;
+    if (choice.reason == NoRouteReason::busy) {
+      if (choice.retry_at != SystemTime{}) busy_until = choice.retry_at;
+      return Dispatch::busy;
+    }
     park(std::move(*message), choice);
-    return true;
+    return Dispatch::parked;
   }
   auto body = store_.body(entry.id);
   if (!body) {
     spdlog::error("{}: cannot read the message body: {}", entry.id, body.error().message);
-    router_.finished(*choice.route, {}, clock_.now());
-    return true;
+    router_.finished(*choice.route, {}, now);
+    return Dispatch::gone;
   }
   auto flight = std::make_shared<Flight>();
   flight->body = std::make_shared<const std::string>(std::move(*body));
@@ -120,20 +208,37 @@ bool QueueRunner::dispatch(const queue::DueEntry& entry) {
     if (r.state == mail::RecipientState::pending) flight->pending.push_back(r.address);
   }
   flight->message = std::move(*message);
-  begin_flight(entry.id);
-  start_leg(flight, std::move(*choice.route));
-  return true;
+  begin_flight(entry.id, campaign.config.id);
+  go(flight, std::move(*choice.route));
+  return Dispatch::started;
 }
 
-void QueueRunner::begin_flight(const mail::QueueId& id) {
+void QueueRunner::begin_flight(const mail::QueueId& id, const std::string& campaign) {
   in_flight_.insert(id);
   ++in_flight_count_;
+  if (auto* c = campaigns_->book.find(campaign)) ++c->in_flight;
 }
 
-void QueueRunner::finish(const mail::QueueId& id) {
+void QueueRunner::finish(const mail::QueueId& id, const std::string& campaign) {
   in_flight_.erase(id);
   --in_flight_count_;
+  if (auto* c = campaigns_->book.find(campaign); c && c->in_flight > 0) --c->in_flight;
+  ++completions_;
   schedule();
+}
+
+void QueueRunner::count_results(const std::string& campaign,
+                                const delivery::DeliveryResult& result) {
+  auto* c = campaigns_->book.find(campaign);
+  if (!c) return;
+  for (const auto& r : result.recipients) {
+    if (r.account_fault) continue;
+    switch (r.outcome) {
+      case delivery::RecipientOutcome::delivered: ++c->sent; break;
+      case delivery::RecipientOutcome::deferred: ++c->deferred; break;
+      case delivery::RecipientOutcome::failed: ++c->bounced; break;
+    }
+  }
 }
 
 // No account of the message's pool can take it: it waits, without an attempt, until one may be
@@ -142,8 +247,9 @@ void QueueRunner::park(queue::QueuedMessage message, const RouteChoice& choice) 
   const auto now = clock_.now();
   const auto until = std::max(choice.retry_at, now + std::chrono::seconds(1));
   const auto id = message.id;
+  const auto campaign = message.campaign;
   spdlog::info("{}: delivery temporarily suspended: {}", id, choice.why);
-  begin_flight(id);
+  begin_flight(id, campaign);
   store_.modify(
       id,
       [until, why = choice.why](queue::QueuedMessage& m) {
@@ -153,12 +259,12 @@ void QueueRunner::park(queue::QueuedMessage message, const RouteChoice& choice) 
         }
         return queue::Edit::keep;
       },
-      [this, id](Result<void> written) {
-        asio::post(strand_, [this, id, written = std::move(written)] {
+      [this, id, campaign](Result<void> written) {
+        asio::post(strand_, [this, id, campaign, written = std::move(written)] {
           if (!written && written.error().code != ErrorCode::not_found) {
             spdlog::error("{}: cannot postpone: {}", id, written.error().message);
           }
-          finish(id);
+          finish(id, campaign);
         });
       });
 }

@@ -18,12 +18,14 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "sluice/common/clock.h"
 #include "sluice/delivery/transport.h"
 #include "sluice/mail/queue_id.h"
 #include "sluice/outcome/disposition.h"
 #include "sluice/queue/queue_store.h"
+#include "sluice/scheduler/controls.h"
 #include "sluice/scheduler/router.h"
 
 namespace sluice::scheduler {
@@ -39,6 +41,23 @@ struct RunnerSettings {
   // Bounces: the reporting MTA's name (myhostname) and how often dead messages are swept.
   std::string myhostname = "localhost";
   std::chrono::milliseconds dead_sweep_interval{3600 * 1000};
+  // How often the queue's list of campaigns with mail is read again (it is also read when
+  // woken by new mail, at most every refresh_min).
+  std::chrono::milliseconds refresh_max{1000};
+  std::chrono::milliseconds refresh_min{50};
+  // Campaigns kept in memory without mail or controls before the idle ones are dropped.
+  std::size_t campaign_memory = 10000;
+};
+
+struct CampaignConfig;  // campaign_book.h
+struct Campaign;
+
+// A change to an account the composition root made (pool enablement, rate, quota): its value
+// before and after for the audit log, and state-table writes to make it survive a restart.
+struct AccountChange {
+  std::string old_value;
+  std::string new_value;
+  std::vector<std::pair<std::string, std::string>> writes;
 };
 
 class QueueRunner {
@@ -49,6 +68,17 @@ class QueueRunner {
   QueueRunner(boost::asio::io_context& io, queue::QueueStore& store, Router& router,
               mail::QueueIdGenerator& ids, const Clock& clock, RunnerSettings settings,
               Random01 random);
+  ~QueueRunner();
+
+  // Campaign configuration (campaign_maps, defaults) and the persisted run-time controls;
+  // call before start(). Without it every campaign is unlimited and always open.
+  void configure_campaigns(std::vector<CampaignConfig> configured, CampaignConfig defaults);
+  // The run-time controls (admin API): served on the runner's strand.
+  ControlService& controls();
+  // Account controls the runner cannot do itself (the pool's enable/disable and limits): the
+  // composition root provides them; called on the runner's strand.
+  using AccountControl = std::function<Result<AccountChange>(const ControlRequest&)>;
+  void set_account_control(AccountControl control);
 
   void start();
   // New or rescheduled mail may be due: look at the index now. Cheap when called often.
@@ -62,10 +92,15 @@ class QueueRunner {
  private:
   struct Flight;  // one message in delivery, across the accounts it tries
   using FlightPtr = std::shared_ptr<Flight>;
+  struct Campaigns;  // the campaign book, its scheduler and the control service
+  class Controls;
+  enum class Dispatch { started, busy, parked, gone };
 
   void schedule();
-  // False when every account slot is busy (the message stays due, untouched).
-  bool dispatch(const queue::DueEntry& entry);
+  void refresh_campaigns(SystemTime now);
+  Dispatch dispatch(const queue::DueEntry& entry, Campaign& campaign,
+                    std::optional<SystemTime>& busy_until);
+  void go(const FlightPtr& flight, Route route);
   void start_leg(const FlightPtr& flight, Route route);
   void leg_done(const FlightPtr& flight, const Route& route, delivery::DeliveryResult result);
   void complete(const FlightPtr& flight);
@@ -73,9 +108,10 @@ class QueueRunner {
   void park(queue::QueuedMessage message, const RouteChoice& choice);
   void send_bounce(const queue::QueuedMessage& message);
   void sweep_dead();
-  void finish(const mail::QueueId& id);
+  void finish(const mail::QueueId& id, const std::string& campaign);
+  void count_results(const std::string& campaign, const delivery::DeliveryResult& result);
   void arm_timer(SystemTime until);
-  void begin_flight(const mail::QueueId& id);
+  void begin_flight(const mail::QueueId& id, const std::string& campaign);
 
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::steady_timer timer_;
@@ -93,6 +129,10 @@ class QueueRunner {
   bool timer_armed_ = false;  // strand only
   SystemTime armed_until_{};  // strand only
   SystemTime busy_until_{};   // strand only
+  SystemTime refreshed_at_{};  // strand only
+  bool refresh_wanted_ = true;  // strand only: new mail arrived since the last refresh
+  std::size_t completions_ = 0;  // strand only: slots freed since the last schedule()
+  std::unique_ptr<Campaigns> campaigns_;
 };
 
 }  // namespace sluice::scheduler

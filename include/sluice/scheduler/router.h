@@ -18,17 +18,23 @@ struct Route {
   delivery::Transport* transport = nullptr;
   std::size_t account = 0;  // the router's own index, handed back in finished()
   std::string account_name;
+  SystemTime taken_at{};    // when the account's quota was charged for this message
+  // A quota ledger to make durable (queue state table) before the message may go out.
+  std::optional<std::pair<std::string, std::string>> state_write;
 };
 
 enum class NoRouteReason {
-  busy,         // accounts are up but every connection slot is taken: wait for a completion
+  busy,         // accounts are up but every slot is taken (wait for a completion) or their
+                // rate allows no message yet (wait until retry_at)
   unavailable,  // no account of the message's pool can take mail now (down, resting, disabled)
 };
 
 struct RouteChoice {
   std::optional<Route> route;
   NoRouteReason reason = NoRouteReason::busy;  // when !route
-  SystemTime retry_at{};  // unavailable: when an account may be back (the message waits)
+  // unavailable: when an account may be back (the message waits); busy: when a rate-limited
+  // account has its next token (unset: when a delivery completes).
+  SystemTime retry_at{};
   std::string why;        // unavailable: for the message's last error and the log
 };
 
