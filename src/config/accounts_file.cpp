@@ -7,6 +7,7 @@
 #include "paths.h"
 #include "sluice/config/network.h"
 #include "sluice/config/values.h"
+#include "sluice/config/window_syntax.h"
 #include "text.h"
 
 namespace sluice::config {
@@ -145,6 +146,19 @@ class AccountLine {
       number(key, value, 0, account_.hourly_limit);
     } else if (key == "daily_limit") {
       number(key, value, 0, account_.daily_limit);
+    } else if (key == "quota_mode") {
+      if (value == "rolling")
+        account_.quota_mode = QuotaMode::rolling;
+      else if (value == "calendar")
+        account_.quota_mode = QuotaMode::calendar;
+      else
+        bad_value(key, "'" + std::string(value) + "' is not rolling or calendar");
+    } else if (key == "tz") {
+      auto zone = check_time_zone_name(value);
+      if (zone)
+        account_.time_zone = std::string(value);
+      else
+        bad_value(key, zone.error().message);
     } else if (key == "sender_rewrite") {
       set_sender_rewrite(value);
     } else {

@@ -11,6 +11,7 @@
 #include "paths.h"
 #include "sluice/config/expansion.h"
 #include "sluice/config/main_cf.h"
+#include "sluice/config/window_syntax.h"
 #include "table_settings.h"
 #include "text.h"
 
@@ -172,6 +173,27 @@ void read_delivery(ParameterReader& r, DeliverySettings& d) {
   if (auto servers = r.text("dns_servers")) d.dns_servers = *servers;
 }
 
+// The defaults of campaigns not in campaign_maps (and of table lines without rate=, window= or
+// tz=), then the table itself.
+void read_campaigns(ParameterReader& r, Settings& s, std::vector<Diagnostic>& found) {
+  r.rate("default_campaign_rate", s.default_campaign_rate);
+  if (auto window = r.text("default_campaign_window")) {
+    if (auto ok = check_window_syntax(*window); ok)
+      s.default_campaign_window = std::string(trim(*window));
+    else
+      r.error("default_campaign_window",
+              "bad value for default_campaign_window: " + ok.error().message);
+  }
+  if (auto zone = r.text("default_campaign_time_zone")) {
+    if (auto ok = check_time_zone_name(*zone); ok)
+      s.default_campaign_time_zone = *zone;
+    else
+      r.error("default_campaign_time_zone",
+              "bad value for default_campaign_time_zone: " + ok.error().message);
+  }
+  load_campaigns(r, s, found);
+}
+
 // Rules that involve more than one parameter; reported at the one that most likely is wrong.
 void cross_check(ParameterReader& r, const Settings& s) {
   if (s.queue.maximal_backoff_time < s.queue.minimal_backoff_time) {
@@ -231,7 +253,7 @@ LoadResult load_settings(const std::string& config_file, const Overrides& overri
   r.listen("admin_listen", s.admin.listen);
   r.listen("metrics_listen", s.metrics_listen);
   r.readable_file("smtp_tls_CAfile", s.smtp_tls_ca_file);
-  r.rate("default_campaign_rate", s.default_campaign_rate);
+  read_campaigns(r, s, found);
   read_delivery(r, s.delivery);
   load_accounts(r, s, found);
   load_sender_pools(r, s, found);

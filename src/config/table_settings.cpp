@@ -5,6 +5,7 @@
 
 #include "paths.h"
 #include "sluice/config/accounts_file.h"
+#include "sluice/config/campaign_maps.h"
 #include "sluice/config/lookup_table.h"
 
 namespace sluice::config {
@@ -85,6 +86,15 @@ void load_sender_pools(ParameterReader& reader, Settings& settings,
       settings.delivery.sender_pools.emplace_back(entry.key, pool);
     }
   }
+}
+
+void load_campaigns(ParameterReader& reader, Settings& settings,
+                    std::vector<Diagnostic>& diagnostics) {
+  auto loaded = load_table(reader, "campaign_maps", diagnostics);
+  if (!loaded) return;
+  auto parsed = parse_campaign_maps(loaded->table, loaded->path);
+  diagnostics.insert(diagnostics.end(), parsed.diagnostics.begin(), parsed.diagnostics.end());
+  settings.campaigns = std::move(parsed.campaigns);
 }
 
 void load_admin_tokens(ParameterReader& reader, AdminSettings& admin,

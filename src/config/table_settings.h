@@ -1,6 +1,6 @@
 #pragma once
 // The parts of Settings that come from files named by parameters: the upstream accounts with
-// their credentials, the admin tokens and the SMTP AUTH users. Called by the settings loader
+// their credentials, the campaign table, the admin tokens and the SMTP AUTH users. Called by the settings loader
 // after the plain parameters; problems go to the reader's diagnostics.
 
 #include <vector>
@@ -15,6 +15,9 @@ void load_accounts(ParameterReader& reader, Settings& settings,
 // sender_pool_maps; a pool no account serves is an error at its line.
 void load_sender_pools(ParameterReader& reader, Settings& settings,
                        std::vector<Diagnostic>& diagnostics);
+// campaign_maps (an empty value: no table, every campaign gets the defaults).
+void load_campaigns(ParameterReader& reader, Settings& settings,
+                    std::vector<Diagnostic>& diagnostics);
 void load_admin_tokens(ParameterReader& reader, AdminSettings& admin,
                        std::vector<Diagnostic>& diagnostics);
 void load_sasl_users(ParameterReader& reader, SmtpdSettings& smtpd,

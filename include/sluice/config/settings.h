@@ -66,6 +66,10 @@ struct Rate {
   std::string text;       // as written ("20/s"), for display
 };
 
+// How an account's hourly and daily quotas count: over the last hour/day (rolling) or per
+// calendar hour/day in the account's time zone (calendar).
+enum class QuotaMode { rolling, calendar };
+
 struct AccountSpec {
   std::string name;
   EndpointKind kind = EndpointKind::smtp;
@@ -79,13 +83,30 @@ struct AccountSpec {
   std::uint32_t max_connections = 10;
   std::uint32_t max_messages_per_connection = 100;
   Rate rate;
-  std::uint32_t burst = 0;         // 0: same as one second of rate
-  std::uint32_t hourly_limit = 0;  // 0: unlimited
-  std::uint32_t daily_limit = 0;   // 0: unlimited
-  std::string sender_rewrite;      // sender_rewrite=ADDRESS: envelope sender to use (empty: keep)
+  std::uint32_t burst = 0;                    // 0: same as one second of rate
+  std::uint32_t hourly_limit = 0;             // 0: unlimited
+  std::uint32_t daily_limit = 0;              // 0: unlimited
+  QuotaMode quota_mode = QuotaMode::rolling;  // quota_mode=rolling|calendar
+  std::string time_zone = "UTC";              // tz=ZONE: whose calendar days calendar quotas count
+  std::string sender_rewrite;  // sender_rewrite=ADDRESS: envelope sender to use (empty: keep)
   std::optional<std::string> username;  // from smtp_sasl_password_maps
   std::optional<std::string> password;
   std::string file;  // where it was declared, for messages
+  int line = 0;
+};
+
+// One line of campaign_maps. Empty (or zero) fields were not given: the default_campaign_*
+// parameters apply. Window and zone are checked for shape only; SendWindow::parse checks them
+// fully at start-up.
+struct CampaignSpec {
+  std::string id;              // the campaign_header value, as written in the table
+  Rate rate;                   // rate=; text empty: not given (default_campaign_rate)
+  std::uint32_t burst = 0;     // burst=; 0: one second of rate
+  std::string group;           // group=; empty: none from the table
+  std::uint32_t priority = 1;  // priority=1..100: share of account capacity among campaigns
+  std::string window;          // window=; empty: default_campaign_window
+  std::string time_zone;       // tz=; empty: default_campaign_time_zone
+  std::string file;            // where it was declared, for messages
   int line = 0;
 };
 
@@ -119,9 +140,12 @@ struct Settings {
   QueueSettings queue;
   AdminSettings admin;
   ListenAddress metrics_listen{"127.0.0.1", 9465};  // metrics_listen
-  std::string smtp_tls_ca_file;       // smtp_tls_CAfile: CAs for upstream checks (empty: system's)
-  Rate default_campaign_rate;         // default_campaign_rate (0: unlimited)
-  std::vector<AccountSpec> accounts;  // upstream_accounts file
+  std::string smtp_tls_ca_file;  // smtp_tls_CAfile: CAs for upstream checks (empty: system's)
+  Rate default_campaign_rate;    // default_campaign_rate (0: unlimited)
+  std::string default_campaign_window = "always";  // default_campaign_window
+  std::string default_campaign_time_zone = "UTC";  // default_campaign_time_zone
+  std::vector<CampaignSpec> campaigns;             // campaign_maps, in table order
+  std::vector<AccountSpec> accounts;               // upstream_accounts file
   DeliverySettings delivery;
 };
 

@@ -93,6 +93,29 @@ TEST(AccountsFile, EveryKey) {
   EXPECT_EQ(one("a h:25 tls=starttls tls_verify=yes").tls, TlsMode::starttls);
 }
 
+TEST(AccountsFile, QuotaModeAndTimeZone) {
+  auto defaults = one("a h:25 daily_limit=5");
+  EXPECT_EQ(defaults.quota_mode, QuotaMode::rolling);
+  EXPECT_EQ(defaults.time_zone, "UTC");
+  auto calendar = one("a h:25 daily_limit=5 quota_mode=calendar tz=Europe/Moscow");
+  EXPECT_EQ(calendar.quota_mode, QuotaMode::calendar);
+  EXPECT_EQ(calendar.time_zone, "Europe/Moscow");
+  EXPECT_EQ(one("a h:25 quota_mode=rolling").quota_mode, QuotaMode::rolling);
+  EXPECT_EQ(one("a h:25 tz=America/Argentina/Buenos_Aires").time_zone,
+            "America/Argentina/Buenos_Aires");
+}
+
+TEST(AccountsFile, BadQuotaModeAndTimeZone) {
+  EXPECT_EQ(error_of("a h:25\nb h:25 quota_mode=daily\n"),
+            "/c/accounts.cf:2: bad value for quota_mode: 'daily' is not rolling or calendar");
+  EXPECT_EQ(error_of("a h:25 tz=Europe//Moscow\n"),
+            "/c/accounts.cf:1: bad value for tz: bad time zone 'Europe//Moscow': expected a name "
+            "like Europe/Moscow");
+  EXPECT_EQ(error_of("a h:25 tz=\n"),
+            "/c/accounts.cf:1: bad value for tz: bad time zone '': empty");
+  EXPECT_EQ(error_of("a h:25 tz=UTC tz=UTC\n"), "/c/accounts.cf:1: duplicate key 'tz'");
+}
+
 TEST(AccountsFile, ContinuationLinesAndComments) {
   auto parsed = parse(
       "# providers\n"
