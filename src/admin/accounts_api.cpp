@@ -29,7 +29,8 @@ Response no_such_account(const std::string& name) {
 void set_enabled(const std::shared_ptr<const AccountsAccess>& access, const RequestContext& request,
                  const Reply& reply, bool enabled) {
   const auto name = request.param("name");
-  access->set_enabled(name, enabled, [reply, name](bool found, AccountsAccess::Snapshot accounts) {
+  access->set_enabled(name, enabled, request.token_name, request.client,
+                      [reply, name](bool found, AccountsAccess::Snapshot accounts) {
     const auto* account = found ? find(accounts, name) : nullptr;
     reply(account ? Response::json(account_json(*account)) : no_such_account(name));
   });

@@ -17,7 +17,9 @@
 #include <thread>
 #include <vector>
 
+#include "campaign_setup.h"
 #include "outbound.h"
+#include "sluice/admin/control_api.h"
 #include "sluice/admin/admin_server.h"
 #include "sluice/admin/queue_api.h"
 #include "sluice/queue/lmdb_queue_store.h"
@@ -80,7 +82,7 @@ int run_daemon(const config::Settings& settings) {
   }
   std::unique_ptr<queue::QueueStore> store = std::move(*opened);
 
-  auto outbound = Outbound::build(settings, io, blocking.get_executor(), clock);
+  auto outbound = Outbound::build(settings, io, blocking.get_executor(), clock, *store);
   if (!outbound) {
     spdlog::critical("{}", outbound.error().message);
     spdlog::shutdown();
@@ -99,6 +101,9 @@ int run_daemon(const config::Settings& settings) {
   scheduler::QueueRunner runner(
       io, *store, (*outbound)->router(), ids, clock, runner_settings,
       [&jitter] { return std::uniform_real_distribution<double>(0.0, 1.0)(jitter); });
+  auto campaigns = campaign_setup(settings);  // errors were refused by main()
+  runner.configure_campaigns(std::move(campaigns.configured), std::move(campaigns.defaults));
+  (*outbound)->attach(runner);
 
   smtpd::SmtpdContext smtpd_context;
   smtpd_context.limits = protocol_limits(settings.smtpd);
@@ -119,6 +124,7 @@ int run_daemon(const config::Settings& settings) {
   admin::AdminServer admin_server(io.get_executor(), settings.admin);
   admin::register_queue_api(admin_server.router(), *store, clock, [&runner] { runner.wake(); });
   admin::register_accounts_api(admin_server.router(), (*outbound)->accounts_access(runner));
+  admin::register_control_api(admin_server.router(), runner.controls());
   if (auto ok = admin_server.start(); !ok) {
     spdlog::critical("admin API: {}", ok.error().message);
     spdlog::shutdown();

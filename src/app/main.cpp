@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "campaign_setup.h"
 #include "daemon.h"
 #include "sluice/config/settings_loader.h"
 
@@ -55,7 +56,14 @@ int main(int argc, char** argv) {
 
   auto loaded = sluice::config::load_settings(config_file, overrides);
   for (const auto& d : loaded.diagnostics) std::fprintf(stderr, "%s\n", d.to_string().c_str());
-  if (!loaded.ok()) {
+  bool campaign_errors = false;
+  if (loaded.ok()) {
+    for (const auto& e : sluice::app::campaign_setup(*loaded.settings).errors) {
+      std::fprintf(stderr, "%s\n", e.c_str());
+      campaign_errors = true;
+    }
+  }
+  if (!loaded.ok() || campaign_errors) {
     std::fprintf(stderr, "sluice: fatal: %s has errors; not starting\n", config_file.c_str());
     return 1;
   }

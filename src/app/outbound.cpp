@@ -5,6 +5,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "sluice/config/lookup_table.h"
+#include "sluice/config/values.h"
 #include "sluice/delivery/maildir_transport.h"
 #include "sluice/delivery/smtp_transport.h"
 
@@ -33,12 +34,49 @@ pool::SenderRouting sender_routing(const config::DeliverySettings& d) {
   return pool::SenderRouting(std::move(table));
 }
 
+constexpr const char* kAccountControlKey = "control/account/";
+
+// Persisted run-time limits of an account: "rate=20/s burst=5 hourly=100 daily=500", any subset.
+std::string encode_limits(const scheduler::ControlRequest& r) {
+  std::string out;
+  auto add = [&out](const std::string& k, const std::string& v) {
+    out += (out.empty() ? "" : " ") + k + "=" + v;
+  };
+  if (!r.rate.empty()) add("rate", r.rate);
+  if (r.burst) add("burst", std::to_string(*r.burst));
+  if (r.hourly_limit) add("hourly", std::to_string(*r.hourly_limit));
+  if (r.daily_limit) add("daily", std::to_string(*r.daily_limit));
+  return out;
+}
+
+scheduler::ControlRequest decode_limits(const std::string& name, const std::string& text) {
+  scheduler::ControlRequest r;
+  r.target = scheduler::ControlTarget::account;
+  r.action = scheduler::ControlAction::set_limits;
+  r.name = name;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    auto end = text.find(' ', at);
+    auto word = text.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    at = end == std::string::npos ? text.size() : end + 1;
+    auto eq = word.find('=');
+    if (eq == std::string::npos) continue;
+    auto key = word.substr(0, eq), value = word.substr(eq + 1);
+    auto number = [&value] { return static_cast<std::uint32_t>(std::strtoul(value.c_str(), nullptr, 10)); };
+    if (key == "rate") r.rate = value;
+    if (key == "burst") r.burst = number();
+    if (key == "hourly") r.hourly_limit = number();
+    if (key == "daily") r.daily_limit = number();
+  }
+  return r;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Outbound>> Outbound::build(const config::Settings& settings,
                                                   asio::io_context& io,
                                                   asio::any_io_executor blocking,
-                                                  const Clock& clock) {
+                                                  const Clock& clock, queue::QueueStore& store) {
   std::unique_ptr<Outbound> out(new Outbound(clock));
   out->io_ = &io;
   dns::ResolverOptions resolver_options;
@@ -79,6 +117,21 @@ Result<std::unique_ptr<Outbound>> Outbound::build(const config::Settings& settin
   }
   if (settings.accounts.empty()) spdlog::warn("no upstream account: mail will wait in the queue");
 
+  auto throttle = pool::AccountThrottle::create(settings.accounts, clock.now());
+  if (!throttle) return throttle.error();
+  out->throttle_ = std::make_unique<pool::AccountThrottle>(std::move(*throttle));
+  for (const auto& account : settings.accounts) {
+    // A restart never resets a quota: the ledger written before each message is read back.
+    auto ledger = store.get_state(pool::AccountThrottle::ledger_key(account.name));
+    if (!ledger) return make_error("account " + account.name + ": " + ledger.error().message);
+    if (*ledger) {
+      if (auto restored = out->throttle_->restore(account.name, **ledger); !restored) {
+        spdlog::error("account {}: unreadable quota ledger ({}); counting from zero",
+                      account.name, restored.error().message);
+      }
+    }
+  }
+
   pool::PoolPolicy policy;
   policy.breaker.failure_threshold = settings.delivery.breaker_failure_threshold;
   policy.breaker.cool_down = settings.delivery.breaker_cool_down;
@@ -93,6 +146,60 @@ Result<std::unique_ptr<Outbound>> Outbound::build(const config::Settings& settin
 }
 
 Outbound::~Outbound() { stop(); }
+
+std::string Outbound::describe(const std::string& account) const {
+  const auto now = clock_.now();
+  std::string text;
+  for (const auto& a : pool_->snapshot(now)) {
+    if (a.name == account) text = std::string("status=") + pool::to_string(a.status);
+  }
+  if (auto view = throttle_->view(account, now)) {
+    text += " rate=" + view->rate_text + " hourly_limit=" + std::to_string(view->hourly_limit) +
+            " daily_limit=" + std::to_string(view->daily_limit);
+  }
+  return text;
+}
+
+Result<scheduler::AccountChange> Outbound::control_account(const scheduler::ControlRequest& r) {
+  bool known = false;
+  for (std::size_t i = 0; i < pool_->size(); ++i) known |= pool_->spec(i).name == r.name;
+  if (!known) return make_error("no such account: " + r.name, ErrorCode::not_found);
+  scheduler::AccountChange change;
+  change.old_value = describe(r.name);
+  const auto now = clock_.now();
+  switch (r.action) {
+    case scheduler::ControlAction::disable:
+    case scheduler::ControlAction::enable:
+      pool_->set_enabled(r.name, r.action == scheduler::ControlAction::enable);
+      break;
+    case scheduler::ControlAction::set_limits: {
+      pool::AccountLimits limits;
+      if (!r.rate.empty()) {
+        auto rate = config::parse_rate(r.rate);
+        if (!rate) return make_error("bad rate '" + r.rate + "': " + rate.error().message, ErrorCode::invalid);
+        limits.rate = rate->per_second;
+        limits.rate_text = rate->text;
+      }
+      limits.burst = r.burst;
+      limits.hourly_limit = r.hourly_limit;
+      limits.daily_limit = r.daily_limit;
+      if (auto ledger = throttle_->set_limits(r.name, limits, now)) {
+        change.writes.emplace_back(ledger->key, ledger->value);
+      }
+      change.writes.emplace_back(kAccountControlKey + r.name, encode_limits(r));
+      break;
+    }
+    default:
+      return make_error("an account can be disabled, enabled or given limits", ErrorCode::invalid);
+  }
+  change.new_value = describe(r.name);
+  return change;
+}
+
+void Outbound::attach(scheduler::QueueRunner& runner) {
+  runner.set_account_control(
+      [this](const scheduler::ControlRequest& request) { return control_account(request); });
+}
 
 void Outbound::start(scheduler::QueueRunner& runner) {
   if (heartbeat_interval_.count() == 0 || heartbeat_targets_.empty()) return;
@@ -127,15 +234,17 @@ admin::AccountsAccess Outbound::accounts_access(scheduler::QueueRunner& runner) 
     runner.post([this, done = std::move(done)] { done(pool_->snapshot(clock_.now())); });
   };
   access.set_enabled = [this, &runner](
-                           std::string name, bool enabled,
+                           std::string name, bool enabled, std::string actor, std::string client,
                            std::function<void(bool, admin::AccountsAccess::Snapshot)> done) {
-    runner.post([this, &runner, name = std::move(name), enabled, done = std::move(done)] {
-      const bool found = pool_->set_enabled(name, enabled);
-      if (found) {
-        spdlog::info("account {}: {} by the operator", name, enabled ? "enabled" : "disabled");
-        runner.wake();
-      }
-      done(found, pool_->snapshot(clock_.now()));
+    scheduler::ControlRequest request;
+    request.target = scheduler::ControlTarget::account;
+    request.action = enabled ? scheduler::ControlAction::enable : scheduler::ControlAction::disable;
+    request.name = name;
+    request.actor = std::move(actor);
+    request.client = std::move(client);
+    runner.controls().apply(request, [this, &runner, done = std::move(done)](
+                                         Result<scheduler::AuditEntry> applied) {
+      runner.post([this, found = applied.ok(), done] { done(found, pool_->snapshot(clock_.now())); });
     });
   };
   return access;

@@ -16,22 +16,27 @@
 #include "sluice/delivery/transport.h"
 #include "sluice/dns/resolver.h"
 #include "sluice/pool/account_pool.h"
+#include "sluice/pool/account_throttle.h"
 #include "sluice/pool/heartbeat.h"
 #include "sluice/pool/pool_router.h"
+#include "sluice/queue/queue_store.h"
 #include "sluice/scheduler/queue_runner.h"
 
 namespace sluice::app {
 
 class Outbound {
  public:
-  // `blocking` runs the Maildir transport's file I/O.
+  // `blocking` runs the Maildir transport's file I/O. Quota ledgers and account controls
+  // persisted in `store` are restored.
   static Result<std::unique_ptr<Outbound>> build(const config::Settings& settings,
                                                  boost::asio::io_context& io,
                                                  boost::asio::any_io_executor blocking,
-                                                 const Clock& clock);
+                                                 const Clock& clock, queue::QueueStore& store);
   ~Outbound();
 
   scheduler::Router& router() { return *router_; }
+  // Gives the runner the account controls (enable/disable, limits) it applies and audits.
+  void attach(scheduler::QueueRunner& runner);
   // Starts the heartbeats; their results reach the pool on the runner's strand.
   void start(scheduler::QueueRunner& runner);
   void stop();
@@ -44,6 +49,10 @@ class Outbound {
   const Clock& clock_;
   std::unique_ptr<dns::CaresResolver> resolver_;
   std::vector<std::shared_ptr<delivery::Transport>> transports_;  // by account index
+  Result<scheduler::AccountChange> control_account(const scheduler::ControlRequest& request);
+  std::string describe(const std::string& account) const;
+
+  std::unique_ptr<pool::AccountThrottle> throttle_;
   std::unique_ptr<pool::AccountPool> pool_;
   std::unique_ptr<pool::PoolRouter> router_;
   std::vector<pool::Heartbeat::Target> heartbeat_targets_;

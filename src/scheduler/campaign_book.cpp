@@ -29,6 +29,7 @@ std::string field(const std::string& text, const std::string& name) {
 
 std::string CampaignOverride::encode() const {
   std::ostringstream out;
+  out.precision(17);  // the rate round-trips exactly
   out << "paused=" << (paused ? 1 : 0);
   if (rate) {
     out << " rate=" << *rate << " rate_text=" << rate_text << " burst=" << burst;

@@ -22,8 +22,9 @@ namespace sluice::admin {
 struct AccountsAccess {
   using Snapshot = std::vector<pool::AccountSnapshot>;
   std::function<void(std::function<void(Snapshot)>)> snapshot;
-  // done(found, snapshot after the change)
-  std::function<void(std::string name, bool enabled, std::function<void(bool, Snapshot)>)>
+  // done(found, snapshot after the change); actor (token name) and client go to the audit log.
+  std::function<void(std::string name, bool enabled, std::string actor, std::string client,
+                     std::function<void(bool, Snapshot)>)>
       set_enabled;
 };
 

@@ -97,6 +97,10 @@ class AccountPool {
   // are up are all in use: a release will free one, so the message should wait in memory.
   bool has_busy_account(const std::string& pool, SystemTime now,
                         const std::unordered_set<std::string>& exclude) const;
+  // Could the account take mail now, leaving its CapacityPolicy (rate, quota) aside?
+  bool usable_apart_from_capacity(std::size_t account, SystemTime now) const {
+    return available(accounts_[account], now);
+  }
   // The earliest time an account of `pool` that is out now may be tried again (breaker
   // cool-down, rest), so the runner knows when to look again.
   std::optional<SystemTime> next_change(const std::string& pool, SystemTime now) const;

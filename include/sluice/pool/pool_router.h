@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sluice/pool/account_pool.h"
+#include "sluice/pool/account_throttle.h"
 #include "sluice/pool/sender_routing.h"
 #include "sluice/scheduler/router.h"
 
@@ -16,12 +17,14 @@ class PoolRouter final : public scheduler::Router {
   // transports[i] delivers for account i of `pool`; all must outlive the router. When no
   // account of a pool can take mail and none says when it may (all disabled, or the only one
   // just failed this message), the message looks again after `look_again`.
+  // `throttle` (optional) is the pool's CapacityPolicy: the router charges it for each lease.
   PoolRouter(AccountPool& pool, SenderRouting routing, std::vector<delivery::Transport*> transports,
-             std::chrono::seconds look_again)
+             std::chrono::seconds look_again, AccountThrottle* throttle = nullptr)
       : pool_(pool),
         routing_(std::move(routing)),
         transports_(std::move(transports)),
-        look_again_(look_again) {}
+        look_again_(look_again),
+        throttle_(throttle) {}
 
   scheduler::RouteChoice pick(const queue::QueuedMessage& message,
                               const std::unordered_set<std::string>& tried,
@@ -34,6 +37,7 @@ class PoolRouter final : public scheduler::Router {
   SenderRouting routing_;
   std::vector<delivery::Transport*> transports_;
   std::chrono::seconds look_again_;
+  AccountThrottle* throttle_;
 };
 
 }  // namespace sluice::pool

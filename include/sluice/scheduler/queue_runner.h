@@ -25,6 +25,7 @@
 #include "sluice/mail/queue_id.h"
 #include "sluice/outcome/disposition.h"
 #include "sluice/queue/queue_store.h"
+#include "sluice/scheduler/campaign_config.h"
 #include "sluice/scheduler/controls.h"
 #include "sluice/scheduler/router.h"
 
@@ -49,8 +50,7 @@ struct RunnerSettings {
   std::size_t campaign_memory = 10000;
 };
 
-struct CampaignConfig;  // campaign_book.h
-struct Campaign;
+struct Campaign;  // campaign_book.h
 
 // A change to an account the composition root made (pool enablement, rate, quota): its value
 // before and after for the audit log, and state-table writes to make it survive a restart.

@@ -18,6 +18,7 @@ struct Route {
   delivery::Transport* transport = nullptr;
   std::size_t account = 0;  // the router's own index, handed back in finished()
   std::string account_name;
+  bool probe = false;       // the lease holds the account's half-open breaker probe
   SystemTime taken_at{};    // when the account's quota was charged for this message
   // A quota ledger to make durable (queue state table) before the message may go out.
   std::optional<std::pair<std::string, std::string>> state_write;
