@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev libssl-dev
             libc-ares-dev liblmdb-dev prometheus-cpp-dev libspdlog-dev libgtest-dev libgmock-dev
-            libhowardhinnant-date-dev ca-certificates)
+            libhowardhinnant-date-dev tzdata ca-certificates)
 test_pkgs=(clang-16 libclang-rt-16-dev postfix swaks python3 python3-aiosmtpd lmdb-utils
            procps iproute2)
 

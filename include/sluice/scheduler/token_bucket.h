@@ -11,7 +11,8 @@ namespace sluice::scheduler {
 
 class TokenBucket {
  public:
-  // burst 0: one second's worth of rate (at least 1).
+  // burst 0: one second's worth of rate (at least 1); a smaller burst is raised to 1, since a
+  // bucket that cannot hold one token would never give one. Starts full.
   TokenBucket(double rate_per_second = 0, double burst = 0, SystemTime now = {});
 
   bool unlimited() const { return rate_ <= 0; }
@@ -23,6 +24,8 @@ class TokenBucket {
   void set_rate(double rate_per_second, double burst, SystemTime now);
   double rate() const { return rate_; }
   double burst() const { return burst_; }
+  // Tokens held at `now` (refilled, not taken), for metrics and tests; unlimited: infinity.
+  double tokens_at(SystemTime now) const;
 
  private:
   void refill(SystemTime now);
