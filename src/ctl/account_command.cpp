@@ -3,6 +3,11 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <cstdio>
+#include <limits>
+
+#include "command_args.h"
+#include "control_command.h"
+#include "sluice/config/values.h"
 
 namespace sluice::ctl {
 
@@ -12,13 +17,50 @@ namespace http = boost::beast::http;
 
 constexpr const char* kAccountUsage =
     "usage: sluicectl accounts\n"
-    "       sluicectl account show|disable|enable NAME\n";
+    "       sluicectl account show|disable|enable NAME\n"
+    "       sluicectl account limits NAME [--rate RATE] [--burst N] [--hourly N] [--daily N]\n"
+    "                                     [--reason TEXT]\n";
 
 std::string field(const boost::json::object& o, const char* name) {
   const auto* v = o.if_contains(name);
   if (v == nullptr || v->is_null()) return "-";
   if (v->is_string()) return std::string(v->as_string());
   return boost::json::serialize(*v);
+}
+
+int usage(std::ostream& err, const std::string& why) {
+  if (!why.empty()) err << "sluicectl: " << why << "\n";
+  err << kAccountUsage;
+  return 2;
+}
+
+// `account limits NAME ...`: only the limits given change.
+int set_limits(AdminClient& client, const std::vector<std::string>& words, std::ostream& out,
+               std::ostream& err) {
+  auto args = parse_command_args(words, {"--rate", "--burst", "--hourly", "--daily", "--reason"});
+  if (!args) return usage(err, "account limits: " + args.error().message);
+  if (args->operands.size() != 2) return usage(err, "");
+  const std::string& name = args->operands[1];
+  boost::json::object body;
+  if (const auto* text = args->option("--rate")) {
+    auto rate = config::parse_rate(*text);
+    if (!rate) return usage(err, "--rate: " + rate.error().message);
+    body["rate"] = rate->text;
+  }
+  for (auto [option, member] :
+       {std::pair{"--burst", "burst"}, std::pair{"--hourly", "hourly_limit"},
+        std::pair{"--daily", "daily_limit"}}) {
+    const auto* text = args->option(option);
+    if (text == nullptr) continue;
+    auto n = config::parse_uint(*text, 0, std::numeric_limits<std::uint32_t>::max());
+    if (!n) return usage(err, std::string(option) + ": " + n.error().message);
+    body[member] = *n;
+  }
+  if (body.empty()) return usage(err, "account limits: give --rate, --burst, --hourly or --daily");
+  if (const auto* reason = args->option("--reason")) body["reason"] = *reason;
+  return send_change(client, http::verb::put,
+                     "/api/accounts/" + escape_path_segment(name) + "/limits", body,
+                     "no such account: " + name, out, err);
 }
 
 }  // namespace
@@ -68,6 +110,7 @@ int run_accounts_command(AdminClient& client, const std::vector<std::string>& ar
 
 int run_account_command(AdminClient& client, const std::vector<std::string>& args,
                         std::ostream& out, std::ostream& err) {
+  if (!args.empty() && args[0] == "limits") return set_limits(client, args, out, err);
   if (args.size() != 2 || (args[0] != "show" && args[0] != "disable" && args[0] != "enable")) {
     err << kAccountUsage;
     return 2;

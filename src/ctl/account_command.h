@@ -1,8 +1,8 @@
 #pragma once
-// `sluicectl accounts` and `sluicectl account show|disable|enable NAME`: the upstream accounts
-// as the daemon sees them (state, breaker, in-flight, counts, last error) and the operator's
-// switch. Output and errors go to the given streams, so tests drive it against a real
-// AdminServer. Single-threaded.
+// `sluicectl accounts`, `sluicectl account show|disable|enable NAME` and `sluicectl account
+// limits NAME ...`: the upstream accounts as the daemon sees them (state, breaker, in-flight,
+// counts, last error), the operator's switch and the run-time rate and quota limits. Output and
+// errors go to the given streams, so tests drive it against a real AdminServer. Single-threaded.
 
 #include <boost/json/object.hpp>
 #include <ostream>

@@ -6,11 +6,11 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <cctype>
 #include <optional>
 
@@ -34,18 +34,24 @@ std::string AdminReply::error() const {
 
 // Asynchronous operations run to completion on a private io_context: that is how Beast gives a
 // deadline to the whole exchange (its synchronous calls have none).
-Result<AdminReply> AdminClient::call(http::verb method, const std::string& target) {
+Result<AdminReply> AdminClient::call(http::verb method, const std::string& target,
+                                     const boost::json::value& body) {
   asio::io_context io;
   beast::tcp_stream stream(io);
   beast::flat_buffer buffer;
-  http::request<http::empty_body> request{method, target, 11};
+  http::request<http::string_body> request{method, target, 11};
   request.set(http::field::host, endpoint_.to_string());
   request.set(http::field::user_agent, "sluicectl");
   request.set(http::field::accept, "application/json");
   if (!endpoint_.token.empty()) {
     request.set(http::field::authorization, "Bearer " + endpoint_.token);
   }
+  if (!body.is_null()) {
+    request.set(http::field::content_type, "application/json");
+    request.body() = boost::json::serialize(body);
+  }
   request.keep_alive(false);
+  request.prepare_payload();
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 << 20);  // a page of 10000 messages
 
@@ -76,10 +82,10 @@ Result<AdminReply> AdminClient::call(http::verb method, const std::string& targe
 
   AdminReply reply;
   reply.status = parser.get().result_int();
-  const auto& body = parser.get().body();
-  if (!body.empty()) {
+  const auto& answer = parser.get().body();
+  if (!answer.empty()) {
     beast::error_code ec;
-    reply.body = boost::json::parse(body, ec);
+    reply.body = boost::json::parse(answer, ec);
     if (ec) {
       return make_error("admin API at " + endpoint_.to_string() + " sent a non-JSON answer (HTTP " +
                         std::to_string(reply.status) + ")");

@@ -35,7 +35,9 @@ class AdminClient {
   // Sends one request and returns any HTTP answer as a reply (4xx/5xx included). Errors:
   // "cannot connect to admin API at HOST:PORT: Connection refused", timeouts, a reply that is
   // not JSON.
-  Result<AdminReply> call(boost::beast::http::verb method, const std::string& target);
+  // A non-null `body` is sent as JSON.
+  Result<AdminReply> call(boost::beast::http::verb method, const std::string& target,
+                          const boost::json::value& body = nullptr);
 
   const AdminEndpoint& endpoint() const { return endpoint_; }
 

@@ -1,7 +1,8 @@
 // sluicectl: the administration command. `sluicectl [-c CONFIG] [-o name=value]... COMMAND ...`
-// `config` reads the configuration itself; `queue ...` talks to the daemon's admin API, found
-// through admin_listen, with the token from $SLUICE_TOKEN or the configuration.
+// `config` reads the configuration itself; the other commands talk to the daemon's admin API,
+// found through admin_listen, with the token from $SLUICE_TOKEN or the configuration.
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -11,6 +12,7 @@
 
 #include "account_command.h"
 #include "admin_client.h"
+#include "control_command.h"
 #include "queue_command.h"
 #include "sluice/config/settings_loader.h"
 
@@ -32,6 +34,18 @@ constexpr const char* kUsage =
     "  accounts                  list the upstream accounts: state, breaker, load, counts\n"
     "  account show NAME         every field of one account\n"
     "  account disable NAME      take an account out of rotation (enable: back in)\n"
+    "  account limits NAME [--rate R] [--burst N] [--hourly N] [--daily N] [--reason TEXT]\n"
+    "                            change an account's rate and quotas while it runs\n"
+    "  campaigns                 list the campaigns: rates, priority, state, counts\n"
+    "  campaign show ID          every field of one campaign\n"
+    "  campaign rate ID RATE [--for 30m] [--burst N] [--reason TEXT]\n"
+    "                            set a campaign's rate (--for: then the configured one again)\n"
+    "  campaign pause|resume|cancel ID [--reason TEXT]\n"
+    "                            stop, restart or drop (its queued mail is removed) a campaign\n"
+    "  group pause|resume GROUP [--reason TEXT]\n"
+    "                            stop or restart every campaign of a group\n"
+    "  audit [--campaign ID | --group G | --account A] [--since TIME|30m] [--limit N]\n"
+    "                            who changed what, when and why\n"
     "environment: SLUICE_TOKEN overrides the admin token from the configuration\n"
     "exit status: 0 ok, 1 error, 2 usage\n";
 
@@ -122,16 +136,29 @@ int main(int argc, char** argv) {
   if (auto status = parse_options(argc, argv, options)) return *status;
   const std::string& command = options.command.front();
   if (command == "config") return config_command(options);
-  if (command == "queue" || command == "accounts" || command == "account") {
+  using Run = int (*)(sluice::ctl::AdminClient&, const std::vector<std::string>&, std::ostream&,
+                      std::ostream&);
+  static const std::pair<const char*, Run> kApiCommands[] = {
+      {"queue", [](sluice::ctl::AdminClient& c, const std::vector<std::string>& a, std::ostream& o,
+                   std::ostream& e) { return sluice::ctl::run_queue_command(c, a, o, e); }},
+      {"accounts", sluice::ctl::run_accounts_command},
+      {"account", sluice::ctl::run_account_command},
+      {"campaigns", sluice::ctl::run_campaigns_command},
+      {"campaign", sluice::ctl::run_campaign_command},
+      {"group", sluice::ctl::run_group_command},
+      {"audit",
+       [](sluice::ctl::AdminClient& c, const std::vector<std::string>& a, std::ostream& o,
+          std::ostream& e) {
+         return sluice::ctl::run_audit_command(c, a, o, e, std::chrono::system_clock::now());
+       }},
+  };
+  for (const auto& [name, run] : kApiCommands) {
+    if (command != name) continue;
     auto endpoint = admin_endpoint(options);
     if (!endpoint) return 1;
     sluice::ctl::AdminClient client(*endpoint);
     std::vector<std::string> args(options.command.begin() + 1, options.command.end());
-    if (command == "accounts")
-      return sluice::ctl::run_accounts_command(client, args, std::cout, std::cerr);
-    if (command == "account")
-      return sluice::ctl::run_account_command(client, args, std::cout, std::cerr);
-    return sluice::ctl::run_queue_command(client, args, std::cout, std::cerr);
+    return run(client, args, std::cout, std::cerr);
   }
   std::fprintf(stderr, "sluicectl: unknown command '%s'\n%s", command.c_str(), kUsage);
   return 2;
