@@ -108,6 +108,11 @@ int GroupCommit::attempt(const std::vector<WriteOp*>& ops) {
     results.push_back(apply(*txn, *op, tally));
     if (txn->fatal() != 0) return txn->fatal();  // the destructor aborts
   }
+  if (auto counted = core_.tables.apply_counts(*txn, tally); !counted) {
+    if (txn->fatal() != 0) return txn->fatal();
+    for (WriteOp* op : ops) op->result = counted.error();
+    return 0;
+  }
   if (auto committed = txn->commit(); !committed) {
     if (txn->fatal() == MDB_MAP_FULL) return MDB_MAP_FULL;  // the free list needed pages
     for (WriteOp* op : ops) op->result = committed.error();
@@ -136,6 +141,10 @@ Result<void> GroupCommit::apply(LmdbTxn& txn, WriteOp& op, StateTally& tally) {
       return apply_modify(txn, op.id, op.modifier, tally);
     case WriteOp::Kind::modify_all:
       return apply_modify_chunk(txn, op, tally);
+    case WriteOp::Kind::put_state:
+      return core_.tables.put_state(txn, op.key, op.body);
+    case WriteOp::Kind::erase_state:
+      return core_.tables.erase_state(txn, op.key);
   }
   return make_error("unknown write operation");
 }

@@ -18,12 +18,14 @@
 namespace sluice::queue {
 
 struct WriteOp {
-  enum class Kind : std::uint8_t { enqueue, modify, modify_all };
+  enum class Kind : std::uint8_t { enqueue, modify, modify_all, put_state, erase_state };
 
   Kind kind = Kind::enqueue;
   QueuedMessage message;          // enqueue
-  std::string body;               // enqueue
+  std::string body;               // enqueue: the body; put_state: the value (both count
+                                  // toward the batch's byte bound)
   mail::QueueId id;               // modify
+  std::string key;                // put_state, erase_state
   QueueStore::Modifier modifier;  // modify, modify_all
   QueueStore::Done done;
 

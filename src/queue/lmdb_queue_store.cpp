@@ -16,14 +16,14 @@ std::uint64_t non_negative(std::int64_t count) {
 }  // namespace
 
 Result<std::unique_ptr<LmdbQueueStore>> open_lmdb_queue_store(const LmdbOptions& options) {
-  auto env = LmdbEnv::open(options.directory, options.map_size, 4);
+  auto env = LmdbEnv::open(options.directory, options.map_size, kDatabaseCount);
   if (!env) return env.error();
-  auto tables = QueueTables::open(*env);
-  if (!tables) return tables.error();
   auto info = env->info();
   if (!info) return info.error();
   const std::uint64_t limit =
       std::max({options.map_size_limit, options.map_size, std::uint64_t{info->me_mapsize}});
+  auto tables = QueueTables::open(*env, limit);
+  if (!tables) return tables.error();
   auto core = std::make_unique<StoreCore>(std::move(*env), *tables, limit);
 
   // The only full scan: counts by state, kept current by the writer from here on.
@@ -140,6 +140,50 @@ Result<QueueStats> LmdbQueueStore::stats() {
   stats.map_used_bytes = (std::uint64_t{info->me_last_pgno} + 1) * *page;
   stats.map_size_bytes = info->me_mapsize;
   return stats;
+}
+
+Result<std::vector<CampaignQueue>> LmdbQueueStore::campaigns(const std::string& after,
+                                                             std::size_t limit) {
+  auto read = core_->begin(MDB_RDONLY);
+  if (!read) return read.error();
+  return core_->tables.campaigns.list(read->txn, after, limit);
+}
+
+Result<std::vector<DueEntry>> LmdbQueueStore::due_in_campaign(const std::string& campaign,
+                                                              SystemTime now, std::size_t limit) {
+  auto read = core_->begin(MDB_RDONLY);
+  if (!read) return read.error();
+  return core_->tables.campaigns.due_in(read->txn, campaign, now, limit);
+}
+
+void LmdbQueueStore::put_state(std::string key, std::string value, Done done) {
+  WriteOp op;
+  op.kind = WriteOp::Kind::put_state;
+  op.key = std::move(key);
+  op.body = std::move(value);
+  op.done = std::move(done);
+  writer_->submit(std::move(op));
+}
+
+void LmdbQueueStore::erase_state(std::string key, Done done) {
+  WriteOp op;
+  op.kind = WriteOp::Kind::erase_state;
+  op.key = std::move(key);
+  op.done = std::move(done);
+  writer_->submit(std::move(op));
+}
+
+Result<std::optional<std::string>> LmdbQueueStore::get_state(const std::string& key) {
+  auto read = core_->begin(MDB_RDONLY);
+  if (!read) return read.error();
+  return core_->tables.get_state(read->txn, key);
+}
+
+Result<void> LmdbQueueStore::scan_state(const std::string& prefix, const std::string& after,
+                                        const StateVisitor& visit) {
+  auto read = core_->begin(MDB_RDONLY);
+  if (!read) return read.error();
+  return core_->tables.scan_state(read->txn, prefix, after, visit);
 }
 
 WriterCounters LmdbQueueStore::counters() const {

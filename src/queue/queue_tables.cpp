@@ -1,6 +1,9 @@
 #include "queue_tables.h"
 
+#include <algorithm>
 #include <cstring>
+#include <initializer_list>
+#include <utility>
 
 #include "record_codec.h"
 
@@ -22,6 +25,65 @@ Result<void> del_due_key(LmdbTxn& txn, MDB_dbi due, const QueuedMessage& m) {
   return {};
 }
 
+bool valid_state_key(std::string_view key) { return !key.empty() && key.size() <= kMaxKeyBytes; }
+
+Result<void> open_dbis(LmdbTxn& txn, std::initializer_list<std::pair<const char*, MDB_dbi*>> dbs) {
+  for (auto [name, dbi] : dbs) {
+    auto opened = txn.open_dbi(name, MDB_CREATE);
+    if (!opened) return opened.error();
+    *dbi = *opened;
+  }
+  return {};
+}
+
+// Opens every database inside `txn`, then brings the format up to date: a new queue gets the
+// current version, a version 1 queue its campaign index.
+Result<QueueTables> open_in(LmdbTxn& txn) {
+  QueueTables t;
+  if (auto opened = open_dbis(
+          txn,
+          {{"messages", &t.messages}, {"bodies", &t.bodies}, {"due", &t.due}, {"meta", &t.meta}});
+      !opened) {
+    return opened.error();
+  }
+  auto format = txn.get(t.meta, kFormatKey);
+  if (!format) return format.error();
+  // No format key: a new queue (version 1 wrote it with the databases, in one transaction).
+  unsigned version = kFormatVersion;
+  if (*format) {
+    version = (*format)->size() == 1 ? static_cast<unsigned char>((*format)->front()) : 0;
+    if (version != 1 && version != kFormatVersion) {
+      return make_error("the queue has an unsupported format version; this build reads version " +
+                            std::to_string(kFormatVersion) + " (and migrates version 1)",
+                        ErrorCode::invalid);
+    }
+  }
+  if (auto opened = open_dbis(txn, {{"campaign_due", &t.campaigns.due},
+                                    {"campaigns", &t.campaigns.counts},
+                                    {"state", &t.state}});
+      !opened) {
+    return opened.error();
+  }
+  if (version == 1) {
+    if (auto built = t.campaigns.build(txn, t.messages); !built) return built.error();
+  }
+  if (!*format || version != kFormatVersion) {
+    const char current = static_cast<char>(kFormatVersion);
+    if (auto put = txn.put(t.meta, kFormatKey, std::string_view(&current, 1)); !put) {
+      return put.error();
+    }
+  }
+  return t;
+}
+
+// At open no other transaction of this process exists, so the map may be resized directly.
+bool grow_for_open(LmdbEnv& env, std::uint64_t limit) {
+  auto info = env.info();
+  if (!info || info->me_mapsize >= limit) return false;
+  const auto next = std::min<std::uint64_t>(std::uint64_t{info->me_mapsize} * 2, limit);
+  return env.set_map_size(next).ok();
+}
+
 }  // namespace
 
 void StateTally::count(MessageState state, std::int64_t delta) {
@@ -39,34 +101,33 @@ void StateTally::count(MessageState state, std::int64_t delta) {
   }
 }
 
-Result<QueueTables> QueueTables::open(LmdbEnv& env) {
-  auto txn = LmdbTxn::begin(env.get(), 0);
-  if (!txn) return txn.error();
-  QueueTables t;
-  struct Named {
-    const char* name;
-    MDB_dbi* dbi;
-  };
-  for (auto [name, dbi] : {Named{"messages", &t.messages}, Named{"bodies", &t.bodies},
-                           Named{"due", &t.due}, Named{"meta", &t.meta}}) {
-    auto opened = txn->open_dbi(name, MDB_CREATE);
-    if (!opened) return opened.error();
-    *dbi = *opened;
+void StateTally::count(const QueuedMessage& m, std::int64_t delta) {
+  count(m.state, delta);
+  if (m.state == MessageState::active) add_delta(campaign_active, m.campaign, delta);
+}
+
+void StateTally::recount(const QueuedMessage& before, const QueuedMessage& after) {
+  count(before.state, -1);
+  count(after.state, +1);
+  const bool was_active = before.state == MessageState::active;
+  const bool is_active = after.state == MessageState::active;
+  if (was_active && is_active && before.campaign == after.campaign) return;
+  if (was_active) add_delta(campaign_active, before.campaign, -1);
+  if (is_active) add_delta(campaign_active, after.campaign, +1);
+}
+
+Result<QueueTables> QueueTables::open(LmdbEnv& env, std::uint64_t map_size_limit) {
+  for (;;) {
+    auto txn = LmdbTxn::begin(env.get(), 0);
+    if (!txn) return txn.error();
+    auto tables = open_in(*txn);
+    auto done = tables ? txn->commit() : Result<void>(tables.error());
+    if (done) return tables;
+    // Only a migration writes much: it may need a bigger map than the queue had.
+    const bool map_full = txn->fatal() == MDB_MAP_FULL;
+    txn->abort();
+    if (!map_full || !grow_for_open(env, map_size_limit)) return done.error();
   }
-  auto format = txn->get(t.meta, kFormatKey);
-  if (!format) return format.error();
-  const char version = static_cast<char>(kRecordVersion);
-  if (!*format) {
-    if (auto put = txn->put(t.meta, kFormatKey, std::string_view(&version, 1)); !put) {
-      return put.error();
-    }
-  } else if (**format != std::string_view(&version, 1)) {
-    return make_error("the queue has an unsupported format version; this build reads version " +
-                          std::to_string(kRecordVersion),
-                      ErrorCode::invalid);
-  }
-  if (auto committed = txn->commit(); !committed) return committed.error();
-  return t;
 }
 
 Result<void> QueueTables::insert(LmdbTxn& txn, const QueuedMessage& m, std::string_view body,
@@ -83,30 +144,57 @@ Result<void> QueueTables::insert(LmdbTxn& txn, const QueuedMessage& m, std::stri
   if (!space) return space.error();
   if (!body.empty()) std::memcpy(*space, body.data(), body.size());
   if (auto put = put_due_key(txn, due, m); !put) return put.error();
-  tally.count(m.state, +1);
+  if (auto put = campaigns.put_key(txn, m); !put) return put.error();
+  tally.count(m, +1);
   return {};
 }
 
 Result<void> QueueTables::rewrite(LmdbTxn& txn, const QueuedMessage& before,
                                   const QueuedMessage& after, StateTally& tally) const {
-  const bool same_key = before.state == after.state && before.next_attempt == after.next_attempt;
-  if (!same_key) {
+  const bool same_due = before.state == after.state && before.next_attempt == after.next_attempt;
+  const bool same_campaign_key = same_due && before.campaign == after.campaign;
+  if (!same_due) {
     if (auto del = del_due_key(txn, due, before); !del) return del;
   }
+  if (!same_campaign_key) {
+    if (auto del = campaigns.del_key(txn, before); !del) return del;
+  }
   if (auto put = txn.put(messages, after.id, encode_record(after)); !put) return put;
-  if (!same_key) {
+  if (!same_due) {
     if (auto put = put_due_key(txn, due, after); !put) return put;
   }
-  tally.count(before.state, -1);
-  tally.count(after.state, +1);
+  if (!same_campaign_key) {
+    if (auto put = campaigns.put_key(txn, after); !put) return put;
+  }
+  tally.recount(before, after);
   return {};
 }
 
 Result<void> QueueTables::erase(LmdbTxn& txn, const QueuedMessage& m, StateTally& tally) const {
   if (auto del = del_due_key(txn, due, m); !del) return del;
+  if (auto del = campaigns.del_key(txn, m); !del) return del;
   if (auto del = txn.del(bodies, m.id); !del) return del.error();
   if (auto del = txn.del(messages, m.id); !del) return del.error();
-  tally.count(m.state, -1);
+  tally.count(m, -1);
+  return {};
+}
+
+Result<void> QueueTables::apply_counts(LmdbTxn& txn, const StateTally& tally) const {
+  return campaigns.apply(txn, tally.campaign_active);
+}
+
+Result<void> QueueTables::put_state(LmdbTxn& txn, std::string_view key,
+                                    std::string_view value) const {
+  if (!valid_state_key(key)) {
+    return make_error("a state key must have 1 to 511 bytes", ErrorCode::invalid);
+  }
+  return txn.put(state, key, value);
+}
+
+Result<void> QueueTables::erase_state(LmdbTxn& txn, std::string_view key) const {
+  if (!valid_state_key(key)) return {};
+  auto deleted = txn.del(state, key);
+  if (!deleted) return deleted.error();
   return {};
 }
 
@@ -156,6 +244,35 @@ Result<StateTally> QueueTables::tally(LmdbTxn& txn) const {
   }
   if (!entry) return entry.error();
   return tally;
+}
+
+Result<std::optional<std::string>> QueueTables::get_state(LmdbTxn& txn,
+                                                          std::string_view key) const {
+  if (!valid_state_key(key)) return std::optional<std::string>();
+  auto value = txn.get(state, key);
+  if (!value) return value.error();
+  if (!*value) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(**value));
+}
+
+Result<void> QueueTables::scan_state(LmdbTxn& txn, std::string_view prefix, std::string_view after,
+                                     const StateVisitor& visit) const {
+  auto cursor = LmdbCursor::open(txn, state);
+  if (!cursor) return cursor.error();
+  // The first key after `after` that can have the prefix: keys sort bytewise, so every key with
+  // the prefix sorts at or after the prefix itself.
+  const std::string_view start = std::max(prefix, after);
+  auto entry = start.empty() ? cursor->first() : cursor->seek(start);
+  if (entry && *entry && !after.empty() && (*entry)->first == after) entry = cursor->next();
+  std::string key, value;
+  for (; entry && *entry; entry = cursor->next()) {
+    if (!(*entry)->first.starts_with(prefix)) return {};
+    key.assign((*entry)->first);
+    value.assign((*entry)->second);
+    if (!visit(key, value)) return {};
+  }
+  if (!entry) return entry.error();
+  return {};
 }
 
 }  // namespace sluice::queue

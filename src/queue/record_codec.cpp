@@ -102,6 +102,38 @@ bool read_recipients(Reader& in, std::vector<mail::Recipient>& out) {
   return true;
 }
 
+void append_due_key(std::string& out, SystemTime next_attempt, std::string_view id) {
+  const long long micros = to_micros(next_attempt);
+  const auto t = static_cast<std::uint64_t>(micros < 0 ? 0 : micros);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((t >> (56 - 8 * i)) & 0xff));
+  out.append(id);
+}
+
+std::size_t index_name_size(std::string_view campaign) {
+  return campaign.size() <= kMaxIndexedCampaignBytes ? campaign.size()
+                                                     : kMaxIndexedCampaignBytes + 1;
+}
+
+void append_index_name(std::string& out, std::string_view campaign) {
+  if (campaign.size() <= kMaxIndexedCampaignBytes) {
+    out.append(campaign);
+    return;
+  }
+  // FNV-1a: fixed by the format, unlike std::hash, so every build finds the same keys.
+  std::uint64_t hash = 14695981039346656037ull;
+  for (const char c : campaign) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  out.append(campaign.substr(0, kMaxIndexedCampaignBytes - 7));
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((hash >> (56 - 8 * i)) & 0xff));
+}
+
+void append_campaign_prefix(std::string& out, std::string_view campaign) {
+  put_varint(out, index_name_size(campaign));
+  append_index_name(out, campaign);
+}
+
 }  // namespace
 
 std::string encode_record(const QueuedMessage& m) {
@@ -171,11 +203,9 @@ Result<QueuedMessage> decode_record(std::string_view bytes) {
 }
 
 std::string encode_due_key(SystemTime next_attempt, const mail::QueueId& id) {
-  const long long micros = to_micros(next_attempt);
-  const auto t = static_cast<std::uint64_t>(micros < 0 ? 0 : micros);
-  std::string key(8, '\0');
-  for (int i = 0; i < 8; ++i) key[i] = static_cast<char>((t >> (56 - 8 * i)) & 0xff);
-  key += id;
+  std::string key;
+  key.reserve(8 + id.size());
+  append_due_key(key, next_attempt, id);
   return key;
 }
 
@@ -188,6 +218,67 @@ Result<DueEntry> decode_due_key(std::string_view key) {
     return make_error("corrupt due key", ErrorCode::invalid);
   }
   return DueEntry{from_micros(static_cast<long long>(t)), mail::QueueId(key.substr(8))};
+}
+
+std::string campaign_index_name(std::string_view campaign) {
+  std::string name;
+  append_index_name(name, campaign);
+  return name;
+}
+
+std::string campaign_due_prefix(std::string_view campaign) {
+  std::string prefix;
+  append_campaign_prefix(prefix, campaign);
+  return prefix;
+}
+
+// One allocation: this runs for every enqueue and every reschedule.
+std::string encode_campaign_due_key(std::string_view campaign, SystemTime next_attempt,
+                                    const mail::QueueId& id) {
+  std::string key;
+  key.reserve(2 + index_name_size(campaign) + 8 + id.size());
+  append_campaign_prefix(key, campaign);
+  append_due_key(key, next_attempt, id);
+  return key;
+}
+
+Result<DueEntry> decode_campaign_due_key(std::string_view key) {
+  Reader in(key);
+  std::string name;
+  if (!in.string(name) || name.size() > kMaxIndexedCampaignBytes + 1) {
+    return make_error("corrupt campaign due key", ErrorCode::invalid);
+  }
+  return decode_due_key(key.substr(key.size() - in.left()));
+}
+
+std::string campaign_row_key(std::string_view campaign) {
+  std::string key = ".";
+  append_index_name(key, campaign);
+  return key;
+}
+
+std::string encode_campaign_row(std::string_view campaign, std::uint64_t active) {
+  std::string value;
+  put_varint(value, active);
+  if (campaign.size() > kMaxIndexedCampaignBytes) value.append(campaign);
+  return value;
+}
+
+Result<CampaignQueue> decode_campaign_row(std::string_view key, std::string_view value) {
+  Reader in(value);
+  auto active = in.varint();
+  if (key.empty() || key.front() != '.' || !active) {
+    return make_error("corrupt campaign row", ErrorCode::invalid);
+  }
+  // A full name follows only an abbreviated index name, so it is longer than any other name.
+  const std::string_view full = value.substr(value.size() - in.left());
+  if (!full.empty() && full.size() <= kMaxIndexedCampaignBytes) {
+    return make_error("corrupt campaign row", ErrorCode::invalid);
+  }
+  CampaignQueue row;
+  row.active = *active;
+  row.campaign = std::string(full.empty() ? key.substr(1) : full);
+  return row;
 }
 
 }  // namespace sluice::queue

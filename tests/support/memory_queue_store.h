@@ -2,7 +2,10 @@
 // An in-memory QueueStore for tests (admin API, scheduler, runner). It follows the contract of
 // queue_store.h: records in id order; only active records are due, oldest next_attempt first
 // (ties by id); modify() re-indexes by reading the record back; Edit::remove deletes record and
-// body; not_found for a missing id; scan() starts strictly after `after`.
+// body; not_found for a missing id; scan() starts strictly after `after`. campaigns() and
+// due_in_campaign() group the active records by campaign in byte order (LMDB abbreviates names
+// longer than 100 bytes in its index; this fake keeps them whole). State keys must have 1 to 511
+// bytes, as in LMDB: put_state fails with invalid otherwise.
 //
 // Threading: every call is safe from any thread (one mutex guards the state). Write callbacks
 // run synchronously on the calling thread after the lock is released, so a callback may call
@@ -73,17 +76,7 @@ class MemoryQueueStore final : public queue::QueueStore {
   Result<std::vector<queue::DueEntry>> due(SystemTime now, std::size_t limit) override {
     std::lock_guard lock(mutex_);
     ++reads_;
-    std::vector<queue::DueEntry> entries;
-    for (const auto& [id, message] : records_) {
-      if (message.state == queue::MessageState::active && message.next_attempt <= now) {
-        entries.push_back(queue::DueEntry{message.next_attempt, id});
-      }
-    }
-    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-      return std::tie(a.next_attempt, a.id) < std::tie(b.next_attempt, b.id);
-    });
-    if (entries.size() > limit) entries.resize(limit);
-    return entries;
+    return due_where(now, limit, [](const queue::QueuedMessage&) { return true; });
   }
 
   Result<std::optional<SystemTime>> next_due(SystemTime after) override {
@@ -152,6 +145,85 @@ class MemoryQueueStore final : public queue::QueueStore {
     return stats;
   }
 
+  Result<std::vector<queue::CampaignQueue>> campaigns(const std::string& after,
+                                                      std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    ++reads_;
+    std::map<std::string, queue::CampaignQueue> by_campaign;
+    for (const auto& [id, message] : records_) {
+      if (message.state != queue::MessageState::active) continue;
+      if (!after.empty() && message.campaign <= after) continue;
+      auto [it, added] = by_campaign.try_emplace(message.campaign);
+      auto& campaign = it->second;
+      if (added) {
+        campaign.campaign = message.campaign;
+        campaign.earliest_due = message.next_attempt;
+      }
+      ++campaign.active;
+      campaign.earliest_due = std::min(campaign.earliest_due, message.next_attempt);
+    }
+    std::vector<queue::CampaignQueue> out;
+    for (auto& [name, campaign] : by_campaign) {
+      if (out.size() >= limit) break;
+      out.push_back(std::move(campaign));
+    }
+    return out;
+  }
+
+  Result<std::vector<queue::DueEntry>> due_in_campaign(const std::string& campaign, SystemTime now,
+                                                       std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    ++reads_;
+    return due_where(now, limit, [&campaign](const queue::QueuedMessage& message) {
+      return message.campaign == campaign;
+    });
+  }
+
+  void put_state(std::string key, std::string value, Done done) override {
+    complete(std::move(done), [&]() -> Result<void> {
+      if (auto failure = take_failure()) return *failure;
+      if (key.empty() || key.size() > kMaxStateKeyBytes) {
+        return make_error("a state key must have 1 to 511 bytes", ErrorCode::invalid);
+      }
+      state_[std::move(key)] = std::move(value);
+      return {};
+    });
+  }
+
+  void erase_state(std::string key, Done done) override {
+    complete(std::move(done), [&]() -> Result<void> {
+      if (auto failure = take_failure()) return *failure;
+      state_.erase(key);
+      return {};
+    });
+  }
+
+  Result<std::optional<std::string>> get_state(const std::string& key) override {
+    std::lock_guard lock(mutex_);
+    ++reads_;
+    auto it = state_.find(key);
+    if (it == state_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+
+  // Visits a snapshot taken under the lock, so `visit` may call the store.
+  Result<void> scan_state(const std::string& prefix, const std::string& after,
+                          const queue::StateVisitor& visit) override {
+    std::vector<std::pair<std::string, std::string>> snapshot;
+    {
+      std::lock_guard lock(mutex_);
+      ++reads_;
+      auto it = after.empty() ? state_.begin() : state_.upper_bound(after);
+      for (; it != state_.end(); ++it) {
+        if (it->first.compare(0, prefix.size(), prefix) == 0) snapshot.push_back(*it);
+      }
+    }
+    for (const auto& [key, value] : snapshot) {
+      if (!visit(key, value)) break;
+    }
+    return {};
+  }
+
   // --- Test controls ---------------------------------------------------------------------
 
   void fail_next_writes(std::size_t count, Error error) {
@@ -206,6 +278,24 @@ class MemoryQueueStore final : public queue::QueueStore {
 
  private:
   using Records = std::map<mail::QueueId, queue::QueuedMessage>;
+  static constexpr std::size_t kMaxStateKeyBytes = 511;
+
+  // The active records that `select` picks and are due by `now`, oldest first (ties by id).
+  template <class Select>
+  std::vector<queue::DueEntry> due_where(SystemTime now, std::size_t limit, Select&& select) {
+    std::vector<queue::DueEntry> entries;
+    for (const auto& [id, message] : records_) {
+      if (message.state == queue::MessageState::active && message.next_attempt <= now &&
+          select(message)) {
+        entries.push_back(queue::DueEntry{message.next_attempt, id});
+      }
+    }
+    std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.next_attempt, a.id) < std::tie(b.next_attempt, b.id);
+    });
+    if (entries.size() > limit) entries.resize(limit);
+    return entries;
+  }
 
   // Runs one write under the lock, then its callback (now, or deferred) without it.
   template <class Write>
@@ -261,6 +351,7 @@ class MemoryQueueStore final : public queue::QueueStore {
   mutable std::mutex mutex_;  // guards everything below
   Records records_;
   std::map<mail::QueueId, std::string> bodies_;
+  std::map<std::string, std::string> state_;
   std::size_t failures_left_ = 0;
   Error failure_;
   std::size_t retries_left_ = 0;

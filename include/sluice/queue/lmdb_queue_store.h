@@ -28,8 +28,9 @@ struct WriterCounters {
 };
 
 class LmdbQueueStore;
-// Opens (creating if needed) the environment, counts the records by state, starts the writer.
-// Errors: failed (cannot create/open), invalid (unsupported format version).
+// Opens (creating if needed) the environment, migrates an older format, counts the records by
+// state, starts the writer. Errors: failed (cannot create/open), invalid (unsupported format
+// version), no_space (a migration that does not fit the map even at its limit).
 Result<std::unique_ptr<LmdbQueueStore>> open_lmdb_queue_store(const LmdbOptions& options);
 
 struct StoreCore;
@@ -56,6 +57,17 @@ class LmdbQueueStore final : public QueueStore {
   Result<void> scan(const mail::QueueId& after,
                     const std::function<bool(const QueuedMessage&)>& visit) override;
   Result<QueueStats> stats() override;
+
+  Result<std::vector<CampaignQueue>> campaigns(const std::string& after,
+                                               std::size_t limit) override;
+  Result<std::vector<DueEntry>> due_in_campaign(const std::string& campaign, SystemTime now,
+                                                std::size_t limit) override;
+
+  void put_state(std::string key, std::string value, Done done) override;
+  void erase_state(std::string key, Done done) override;
+  Result<std::optional<std::string>> get_state(const std::string& key) override;
+  Result<void> scan_state(const std::string& prefix, const std::string& after,
+                          const StateVisitor& visit) override;
 
   WriterCounters counters() const;
 

@@ -52,6 +52,16 @@ struct DueEntry {
 // changed), remove, or untouched (nothing changed: no write, which matters in modify_all).
 enum class Edit { keep, remove, untouched };
 
+// One campaign's active mail ("" is transactional mail: no campaign header).
+struct CampaignQueue {
+  std::string campaign;
+  std::uint64_t active = 0;      // active messages of the campaign (due or not)
+  SystemTime earliest_due{};     // the earliest next_attempt among them
+};
+
+// Called with each durable state entry; return false to stop.
+using StateVisitor = std::function<bool(const std::string& key, const std::string& value)>;
+
 struct QueueStats {
   std::uint64_t messages = 0;
   std::uint64_t active = 0;
@@ -96,6 +106,24 @@ class QueueStore {
   virtual Result<void> scan(const mail::QueueId& after,
                             const std::function<bool(const QueuedMessage&)>& visit) = 0;
   virtual Result<QueueStats> stats() = 0;
+
+  // --- per-campaign view of the due index, for a scheduler without head-of-line blocking ---
+  // Campaigns that have active messages, in campaign byte order after `after` (empty: from
+  // the start), at most `limit`. Costs one index seek per campaign, not one per message.
+  virtual Result<std::vector<CampaignQueue>> campaigns(const std::string& after,
+                                                       std::size_t limit) = 0;
+  // The active messages of `campaign` due at or before `now`, oldest first, at most `limit`.
+  virtual Result<std::vector<DueEntry>> due_in_campaign(const std::string& campaign,
+                                                        SystemTime now, std::size_t limit) = 0;
+
+  // --- durable state beside the queue: quota ledgers, run-time controls, the audit log ---
+  // Written through the same group commit as messages: done(ok) only after the sync.
+  virtual void put_state(std::string key, std::string value, Done done) = 0;
+  virtual void erase_state(std::string key, Done done) = 0;
+  virtual Result<std::optional<std::string>> get_state(const std::string& key) = 0;
+  // Entries whose key starts with `prefix`, in key order, after `after` (empty: from the start).
+  virtual Result<void> scan_state(const std::string& prefix, const std::string& after,
+                                  const StateVisitor& visit) = 0;
 };
 
 }  // namespace sluice::queue

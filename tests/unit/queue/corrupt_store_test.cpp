@@ -20,7 +20,7 @@ using testing::test_id;
 // Writes one key/value straight into a database of a closed queue.
 void poke(const std::string& dir, MDB_dbi QueueTables::*table, std::string_view key,
           std::string_view value) {
-  auto env = LmdbEnv::open(dir, 0, 4);
+  auto env = LmdbEnv::open(dir, 0, kDatabaseCount);
   ASSERT_TRUE(env);
   auto tables = QueueTables::open(*env);
   ASSERT_TRUE(tables);
@@ -33,7 +33,7 @@ void poke(const std::string& dir, MDB_dbi QueueTables::*table, std::string_view 
 TEST(CorruptStore, RefusesAnUnknownFormatVersion) {
   TempDir dir;
   { ASSERT_TRUE(open_store(dir.path())); }
-  poke(dir.path(), &QueueTables::meta, "format", "\x02");
+  poke(dir.path(), &QueueTables::meta, "format", "\x03");
   LmdbOptions options;
   options.directory = dir.path();
   options.map_size = 16u << 20;

@@ -1,7 +1,8 @@
-// A child process enqueues (and holds/reschedules) messages in a loop and reports each
-// acknowledged id on a pipe; the parent SIGKILLs it at a random moment, several times, then
-// reopens the queue: every acknowledged message must be there with its body, and every record,
-// body and due key must agree with each other (nothing half-written).
+// A child process enqueues (and holds/reschedules) messages in a loop, writes state entries
+// beside them, and reports each acknowledged id and state key on a pipe; the parent SIGKILLs it
+// at a random moment, several times, then reopens the queue: every acknowledged message must be
+// there with its body, every acknowledged state entry too, and every record, body, due key and
+// campaign index entry must agree with each other (nothing half-written).
 
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -15,6 +16,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "queue/lmdb_env.h"
 #include "queue/queue_tables.h"
@@ -36,6 +38,14 @@ std::string body_for(const std::string& id, unsigned long long n) {
   return body;
 }
 
+// Acknowledged state keys start with this; message ids are hex digits.
+constexpr std::string_view kStatePrefix = "seen/";
+
+// Transactional mail and three campaigns, so the campaign index has several groups.
+std::string campaign_for(unsigned long long n) {
+  return n % 4 == 0 ? std::string() : "campaign-" + std::to_string(n % 4);
+}
+
 // Runs in the child until killed: never returns.
 [[noreturn]] void produce(const std::string& dir, unsigned round, int ack_fd) {
   auto store = open_store(dir);
@@ -51,29 +61,42 @@ std::string body_for(const std::string& id, unsigned long long n) {
       ++in_flight;
     }
     auto* raw = store.get();
-    store->enqueue(sample_message(id, at_second(1000 + n % 50)), body_for(id, n),
-                   [&, raw, id, n](Result<void> r) {
-                     if (!r) _exit(4);
-                     const std::string line = id + "\n";
-                     if (write(ack_fd, line.data(), line.size()) != ssize_t(line.size())) _exit(5);
-                     if (n % 3 == 0) {
-                       raw->modify(
-                           id,
-                           [n](QueuedMessage& m) {
-                             if (n % 2 == 0) m.state = MessageState::held;
-                             m.next_attempt += std::chrono::seconds(60);
-                             return Edit::keep;
-                           },
-                           nullptr);
-                     }
-                     std::lock_guard lock(mutex);
-                     --in_flight;
-                     drained.notify_one();
-                   });
+    QueuedMessage message = sample_message(id, at_second(1000 + n % 50));
+    message.campaign = campaign_for(n);
+    store->enqueue(std::move(message), body_for(id, n), [&, raw, id, n](Result<void> r) {
+      if (!r) _exit(4);
+      const std::string line = id + "\n";
+      if (write(ack_fd, line.data(), line.size()) != ssize_t(line.size())) _exit(5);
+      if (n % 5 == 0) {
+        const std::string key = std::string(kStatePrefix) + id;
+        raw->put_state(key, id, [ack_fd, key](Result<void> stored) {
+          if (!stored) _exit(6);
+          const std::string line = key + "\n";
+          if (write(ack_fd, line.data(), line.size()) != ssize_t(line.size())) {
+            _exit(7);
+          }
+        });
+      }
+      if (n % 3 == 0) {
+        raw->modify(
+            id,
+            [n](QueuedMessage& m) {
+              if (n % 2 == 0) m.state = MessageState::held;
+              if (n % 7 == 0) m.campaign = campaign_for(n + 1);
+              m.next_attempt += std::chrono::seconds(60);
+              return Edit::keep;
+            },
+            nullptr);
+      }
+      std::lock_guard lock(mutex);
+      --in_flight;
+      drained.notify_one();
+    });
   }
 }
 
-// Reads "id\n" lines until `want` ids arrived (0: until end of file); false on a 30 s silence.
+// Reads acknowledged lines (ids, state keys) until `want` arrived (0: until end of file); false
+// on a 30 s silence.
 bool read_acks(int fd, std::string& partial, std::set<std::string>& acked, std::size_t want) {
   std::size_t got = 0;
   char buffer[4096];
@@ -94,11 +117,11 @@ bool read_acks(int fd, std::string& partial, std::set<std::string>& acked, std::
 }
 
 struct RawCounts {
-  std::size_t messages = 0, bodies = 0, due = 0;
+  std::size_t messages = 0, bodies = 0, due = 0, campaign_due = 0, campaigns = 0;
 };
 
 RawCounts count_entries(const std::string& dir) {
-  auto env = LmdbEnv::open(dir, 0, 4);
+  auto env = LmdbEnv::open(dir, 0, kDatabaseCount);
   EXPECT_TRUE(env);
   if (!env) return {};
   auto tables = QueueTables::open(*env);
@@ -106,7 +129,8 @@ RawCounts count_entries(const std::string& dir) {
   auto txn = LmdbTxn::begin(env->get(), MDB_RDONLY);
   EXPECT_TRUE(txn);
   return RawCounts{txn->stat(tables->messages)->ms_entries, txn->stat(tables->bodies)->ms_entries,
-                   txn->stat(tables->due)->ms_entries};
+                   txn->stat(tables->due)->ms_entries, txn->stat(tables->campaigns.due)->ms_entries,
+                   txn->stat(tables->campaigns.counts)->ms_entries};
 }
 
 TEST(CrashSafety, AcknowledgedMessagesSurviveSigkill) {
@@ -136,8 +160,19 @@ TEST(CrashSafety, AcknowledgedMessagesSurviveSigkill) {
     close(fds[0]);
   }
 
+  std::set<std::string> acked_state;
+  for (auto it = acked.begin(); it != acked.end();) {
+    if (it->starts_with(kStatePrefix)) {
+      acked_state.insert(*it);
+      it = acked.erase(it);
+    } else {
+      ++it;
+    }
+  }
+
   std::map<std::string, QueuedMessage> records;
   std::size_t active = 0;
+  std::map<std::string, std::set<std::pair<SystemTime, std::string>>> expected_by_campaign;
   {
     auto store = open_store(dir.path());
     ASSERT_TRUE(store);
@@ -157,6 +192,7 @@ TEST(CrashSafety, AcknowledgedMessagesSurviveSigkill) {
       EXPECT_EQ(m.size, body->size()) << id;
       if (m.state == MessageState::active) {
         expected_due.emplace(m.next_attempt, id);
+        expected_by_campaign[m.campaign].emplace(m.next_attempt, id);
         ++active;
       }
     }
@@ -170,12 +206,37 @@ TEST(CrashSafety, AcknowledgedMessagesSurviveSigkill) {
     ASSERT_TRUE(stats);
     EXPECT_EQ(stats->messages, records.size());
     EXPECT_EQ(stats->active, active);
+
+    auto campaigns = store->campaigns("", 100);
+    ASSERT_TRUE(campaigns);
+    ASSERT_EQ(campaigns->size(), expected_by_campaign.size());
+    for (const auto& c : *campaigns) {
+      const auto& expected = expected_by_campaign[c.campaign];
+      ASSERT_FALSE(expected.empty()) << c.campaign;
+      EXPECT_EQ(c.active, expected.size()) << c.campaign;
+      EXPECT_EQ(c.earliest_due, expected.begin()->first) << c.campaign;
+      auto due_in = store->due_in_campaign(c.campaign, SystemTime::max(), records.size() + 1);
+      ASSERT_TRUE(due_in);
+      std::set<std::pair<SystemTime, std::string>> actual;
+      for (const auto& e : *due_in) actual.emplace(e.next_attempt, e.id);
+      EXPECT_EQ(actual, expected) << c.campaign;
+    }
+
+    for (const auto& key : acked_state) {
+      auto value = store->get_state(key);
+      ASSERT_TRUE(value);
+      ASSERT_TRUE(value->has_value()) << "acknowledged state " << key << " lost";
+      EXPECT_EQ(**value, key.substr(kStatePrefix.size()));
+      EXPECT_TRUE(records.count(**value)) << "state written only after its message";
+    }
   }
   const RawCounts raw = count_entries(dir.path());
   EXPECT_EQ(raw.messages, records.size());
   EXPECT_EQ(raw.bodies, records.size());  // no orphaned body
   EXPECT_EQ(raw.due, active);             // no stale due key
-  EXPECT_GE(acked.size(), 4u * 5u);
+  EXPECT_EQ(raw.campaign_due, active);    // nor campaign due key
+  EXPECT_EQ(raw.campaigns, expected_by_campaign.size());
+  EXPECT_GE(acked.size() + acked_state.size(), 4u * 5u);
 }
 
 }  // namespace

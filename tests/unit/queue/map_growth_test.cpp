@@ -1,5 +1,6 @@
-// The LMDB map grows by doubling up to its limit; at the limit writes fail with no_space and the
-// store keeps working: acknowledged messages stay readable and removals make room again.
+// The LMDB map grows by doubling up to its limit; at the limit writes (messages and state) fail
+// with no_space and the store keeps working: acknowledged messages stay readable and removals
+// make room again.
 
 #include <gtest/gtest.h>
 
@@ -12,8 +13,10 @@ namespace sluice::queue {
 namespace {
 
 using testing::enqueue_sync;
+using testing::erase_state_sync;
 using testing::modify_sync;
 using testing::open_store;
+using testing::put_state_sync;
 using testing::sample_message;
 using testing::TempDir;
 using testing::test_id;
@@ -49,6 +52,10 @@ TEST(MapGrowth, GrowsToTheLimitThenFailsWithNoSpaceAndRecovers) {
   // A small record may still fit, so a second failing big one is the proof the map is full.
   EXPECT_EQ(enqueue_sync(*store, sample_message(test_id(1000)), body_for(0)).error().code,
             ErrorCode::no_space);
+  // State goes through the same writer and map: the same error, and erasing still works.
+  EXPECT_EQ(put_state_sync(*store, "audit/big", body_for(1)).error().code, ErrorCode::no_space);
+  EXPECT_FALSE(store->get_state("audit/big")->has_value());
+  EXPECT_TRUE(erase_state_sync(*store, "audit/big"));
 
   for (int i = 0; i < 5; ++i) {
     auto removed =

@@ -72,6 +72,22 @@ inline Result<void> modify_all_sync(QueueStore& store, QueueStore::Modifier modi
   return wait_for(future);
 }
 
+inline Result<void> put_state_sync(QueueStore& store, std::string key, std::string value) {
+  auto promise = std::make_shared<std::promise<Result<void>>>();
+  auto future = promise->get_future();
+  store.put_state(std::move(key), std::move(value),
+                  [promise](Result<void> r) { promise->set_value(std::move(r)); });
+  return wait_for(future);
+}
+
+inline Result<void> erase_state_sync(QueueStore& store, std::string key) {
+  auto promise = std::make_shared<std::promise<Result<void>>>();
+  auto future = promise->get_future();
+  store.erase_state(std::move(key),
+                    [promise](Result<void> r) { promise->set_value(std::move(r)); });
+  return wait_for(future);
+}
+
 inline std::unique_ptr<LmdbQueueStore> open_store(const std::string& dir,
                                                   std::uint64_t map_size = 16ull << 20,
                                                   std::uint64_t limit = 64ull << 20) {
