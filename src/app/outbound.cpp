@@ -137,10 +137,20 @@ Result<std::unique_ptr<Outbound>> Outbound::build(const config::Settings& settin
   policy.breaker.cool_down = settings.delivery.breaker_cool_down;
   policy.quota_rest = settings.delivery.quota_rest_time;
   policy.auth_rest = settings.delivery.auth_rest_time;
-  out->pool_ = std::make_unique<pool::AccountPool>(settings.accounts, policy);
-  out->router_ =
-      std::make_unique<pool::PoolRouter>(*out->pool_, sender_routing(settings.delivery),
-                                         std::move(by_index), settings.delivery.breaker_cool_down);
+  out->pool_ = std::make_unique<pool::AccountPool>(settings.accounts, policy, out->throttle_.get());
+  out->router_ = std::make_unique<pool::PoolRouter>(
+      *out->pool_, sender_routing(settings.delivery), std::move(by_index),
+      settings.delivery.breaker_cool_down, out->throttle_.get());
+  // Run-time limits an operator set survive restarts.
+  auto restored = store.scan_state(kAccountControlKey, "", [&](const std::string& key,
+                                                               const std::string& value) {
+    const auto name = key.substr(std::string(kAccountControlKey).size());
+    if (auto changed = out->control_account(decode_limits(name, value)); !changed) {
+      spdlog::warn("account {}: stored limits not applied: {}", name, changed.error().message);
+    }
+    return true;
+  });
+  if (!restored) return make_error("cannot read account controls: " + restored.error().message);
   out->heartbeat_interval_ = settings.delivery.heartbeat_interval;
   return out;
 }

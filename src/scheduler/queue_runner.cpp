@@ -1,5 +1,7 @@
 #include "sluice/scheduler/queue_runner.h"
 
+#include <limits>
+
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
@@ -74,6 +76,9 @@ void QueueRunner::refresh_campaigns(SystemTime now) {
   refreshed_at_ = now;
   refresh_wanted_ = false;
   auto& c = *campaigns_;
+  // Campaigns waiting for an account slot try again at least this often, even when no
+  // completion freed one (an account came back, a limit was raised).
+  c.scheduler.slots_freed(std::numeric_limits<std::size_t>::max(), now);
   for (auto& [id, campaign] : c.book.all()) campaign.queued = 0;
   std::string after;
   for (;;) {

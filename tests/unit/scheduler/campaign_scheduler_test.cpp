@@ -1,4 +1,4 @@
-#include "campaign_scheduler.h"
+#include "scheduler/campaign_scheduler.h"
 
 #include <gtest/gtest.h>
 

@@ -71,7 +71,11 @@ class ScriptedRouter final : public Router {
     if (busy) return choice;
     for (std::size_t i = 0; i < accounts.size(); ++i) {
       if (!accounts[i].usable || tried.contains(accounts[i].name)) continue;
-      choice.route = Route{accounts[i].transport, i, accounts[i].name};
+      Route route;
+      route.transport = accounts[i].transport;
+      route.account = i;
+      route.account_name = accounts[i].name;
+      choice.route = std::move(route);
       return choice;
     }
     choice.reason = NoRouteReason::unavailable;
@@ -107,6 +111,7 @@ class QueueRunnerTest : public ::testing::Test {
     settings.retry.backoff = {seconds(300), seconds(4000)};
     settings.idle_poll = milliseconds(5);
     settings.myhostname = "relay.test";
+    settings.refresh_min = milliseconds(0);  // the manual clock does not move by itself
     return std::make_unique<QueueRunner>(io, store, router, ids, clock, settings,
                                          [] { return 1.0; });
   }
@@ -302,6 +307,7 @@ TEST_F(QueueRunnerTest, DeadMessagesAreSweptAfterTheirLifetime) {
   enqueue("0000000000A00001", {"a@x"}, "");
   RunnerSettings settings;
   settings.idle_poll = milliseconds(5);
+  settings.refresh_min = milliseconds(0);
   settings.retry.dead_message_lifetime = seconds(60);
   settings.dead_sweep_interval = milliseconds(10);
   router.accounts = {{"only", &transport}};
