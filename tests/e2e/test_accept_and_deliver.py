@@ -51,8 +51,10 @@ def test_swaks_multiple_recipients_one_file_each():
 
 
 def test_queue_commands_then_delivery_after_restart():
-    # No usable account (an SMTP account is not driven by this stage): mail waits in the queue.
-    d = Sluice(accounts="later 127.0.0.1:9 tls=none\n")
+    # No usable account (nothing listens on the upstream's port): mail waits in the queue,
+    # looking again after the breaker's cool-down.
+    d = Sluice(accounts="later 127.0.0.1:9 tls=none\n",
+               extra="smtp_heartbeat_interval = 0\nsmtp_breaker_cool_down = 1s\n")
     try:
         d.start()
         ids = [send(d.smtp_port, [f"r{i}@example.com"], f"body {i}") for i in range(3)]

@@ -6,9 +6,10 @@ from harness import Sluice, run_tests, wait_until
 
 
 def test_full_map_gives_452_and_loses_nothing():
-    # No usable account: mail stays queued and fills the map.
+    # No usable account (nothing listens on its port): mail stays queued and fills the map.
     d = Sluice(accounts="later 127.0.0.1:9 tls=none\n",
-               extra="queue_map_size = 1m\nqueue_map_size_limit = 2m\nmessage_size_limit = 0\n")
+               extra="queue_map_size = 1m\nqueue_map_size_limit = 2m\nmessage_size_limit = 0\n"
+                     "smtp_heartbeat_interval = 0\nsmtp_breaker_cool_down = 1s\n")
     try:
         d.start()
         body = ("Subject: fill\r\n\r\n" + ("z" * 998 + "\r\n") * 100).encode()  # ~100 KB
