@@ -39,16 +39,19 @@ std::optional<StateWrite> AccountThrottle::take(const std::string& account, Syst
   auto it = accounts_.find(account);
   if (it == accounts_.end()) return std::nullopt;
   it->second.bucket.try_take(now);
-  if (!it->second.ledger.limited()) return std::nullopt;
+  // Counted even without a quota (a limit set at run time then knows what was sent), but made
+  // durable only when there is a quota to keep.
   it->second.ledger.take(now);
+  if (!it->second.ledger.limited()) return std::nullopt;
   return StateWrite{ledger_key(account), it->second.ledger.serialize()};
 }
 
 std::optional<StateWrite> AccountThrottle::give_back(const std::string& account,
                                                      SystemTime taken_at, SystemTime now) {
   auto it = accounts_.find(account);
-  if (it == accounts_.end() || !it->second.ledger.limited()) return std::nullopt;
+  if (it == accounts_.end()) return std::nullopt;
   it->second.ledger.give_back(taken_at, now);
+  if (!it->second.ledger.limited()) return std::nullopt;
   return StateWrite{ledger_key(account), it->second.ledger.serialize()};
 }
 

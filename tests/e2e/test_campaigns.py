@@ -178,8 +178,60 @@ def test_out_of_window_campaign_waits_for_its_window():
             d.cleanup()
 
 
+def test_temporary_rate_cancel_and_account_limits():
+    sink = SmtpSink(hostname="sink.test")
+    d = None
+    try:
+        sink.start()
+        d = Sluice(accounts=f"up 127.0.0.1:{sink.port} tls=none\n",
+                   extra="smtp_heartbeat_interval = 0\n")
+        d.start()
+        # A temporary 1/s rate: about one message a second, then the configured (unlimited)
+        # rate returns by itself and the rest leaves at once.
+        out = d.ctl("campaign", "rate", "promo", "1/s", "--for", "4s", "--reason", "front overloaded")
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert campaign(d, "promo")["effective_rate"] == "1/s"
+        send_many(d.smtp_port, 8, campaign="promo", prefix="p")
+        time.sleep(2)
+        early = delivered_by_subject(sink, "p")
+        assert 1 <= early <= 4, early
+        wait_until(lambda: delivered_by_subject(sink, "p") == 8, timeout=30, what="the rest after expiry")
+        status, audit = d.admin("GET", "/api/audit?campaign=promo")
+        actors = [e["actor"] for e in audit["entries"]]
+        assert actors == ["e2e", "expiry"], audit
+        assert campaign(d, "promo")["effective_rate"] == "0"
+
+        # Cancel removes a campaign's queued mail; nothing of it is ever delivered.
+        assert d.ctl("campaign", "pause", "gone").returncode == 0
+        send_many(d.smtp_port, 3, campaign="gone", prefix="g")
+        wait_until(lambda: campaign(d, "gone")["queued"] == 3, timeout=10, what="three queued")
+        out = d.ctl("campaign", "cancel", "gone", "--reason", "stale")
+        assert out.returncode == 0, out.stderr
+        wait_until(lambda: not [m for m in d.queued() if m["state"] != "dead"], timeout=10,
+                   what="the cancelled mail to go")
+        assert d.ctl("campaign", "resume", "gone").returncode == 0
+        time.sleep(1)
+        assert delivered_by_subject(sink, "g") == 0
+
+        # Account limits at run time: a daily limit of 10 (8 already sent) lets 2 more go.
+        out = d.ctl("account", "limits", "up", "--daily", "10", "--reason", "provider plan")
+        assert out.returncode == 0, out.stdout + out.stderr
+        send_many(d.smtp_port, 5, prefix="q")
+        wait_until(lambda: delivered_by_subject(sink, "q") == 2, timeout=30, what="two within the limit")
+        time.sleep(1)
+        assert delivered_by_subject(sink, "q") == 2
+        listing = d.ctl("campaigns")
+        assert listing.returncode == 0 and "promo" in listing.stdout and "gone" in listing.stdout, listing.stdout
+        assert d.stop() == 0
+    finally:
+        sink.cleanup()
+        if d:
+            d.cleanup()
+
+
 if __name__ == "__main__":
     run_tests([test_pause_resume_and_group_pause,
                test_controls_survive_a_restart,
+               test_temporary_rate_cancel_and_account_limits,
                test_daily_limit_holds_across_a_restart,
                test_out_of_window_campaign_waits_for_its_window])

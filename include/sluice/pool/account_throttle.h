@@ -49,8 +49,9 @@ class AccountThrottle final : public CapacityPolicy {
                                         SystemTime now);
 
   bool has_capacity(const config::AccountSpec& account, SystemTime now) override;
-  // Takes a token and reserves one message of quota for the account the router leased.
-  // Returns the ledger write to persist when the account has a quota.
+  // Takes a token and counts one message for the account the router leased (always, so a
+  // quota set at run time knows what went before). Returns the ledger write to persist when
+  // the account has a quota.
   std::optional<StateWrite> take(const std::string& account, SystemTime now);
   // The upstream took nothing (an account fault before any recipient was judged): the
   // reservation made at `taken_at` is returned.
