@@ -56,6 +56,11 @@ boost::json::object account_json(const pool::AccountSnapshot& a) {
       {"last_error", a.last_error},
       {"last_error_at", time_or_null(a.last_error_at)},
       {"resting_until", time_or_null(a.resting_until)},
+      {"rate", a.rate},
+      {"hourly_limit", a.hourly_limit},
+      {"daily_limit", a.daily_limit},
+      {"quota_used_hour", a.used_hour},
+      {"quota_used_day", a.used_day},
   };
 }
 

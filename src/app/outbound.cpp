@@ -157,6 +157,21 @@ Result<std::unique_ptr<Outbound>> Outbound::build(const config::Settings& settin
 
 Outbound::~Outbound() { stop(); }
 
+std::vector<pool::AccountSnapshot> Outbound::snapshot() const {
+  const auto now = clock_.now();
+  auto accounts = pool_->snapshot(now);
+  for (auto& a : accounts) {
+    if (auto view = throttle_->view(a.name, now)) {
+      a.rate = view->rate_text;
+      a.hourly_limit = view->hourly_limit;
+      a.daily_limit = view->daily_limit;
+      a.used_hour = view->used_hour;
+      a.used_day = view->used_day;
+    }
+  }
+  return accounts;
+}
+
 std::string Outbound::describe(const std::string& account) const {
   const auto now = clock_.now();
   std::string text;
@@ -241,7 +256,7 @@ void Outbound::stop() {
 admin::AccountsAccess Outbound::accounts_access(scheduler::QueueRunner& runner) {
   admin::AccountsAccess access;
   access.snapshot = [this, &runner](std::function<void(admin::AccountsAccess::Snapshot)> done) {
-    runner.post([this, done = std::move(done)] { done(pool_->snapshot(clock_.now())); });
+    runner.post([this, done = std::move(done)] { done(snapshot()); });
   };
   access.set_enabled = [this, &runner](
                            std::string name, bool enabled, std::string actor, std::string client,
@@ -254,7 +269,7 @@ admin::AccountsAccess Outbound::accounts_access(scheduler::QueueRunner& runner) 
     request.client = std::move(client);
     runner.controls().apply(request, [this, &runner, done = std::move(done)](
                                          Result<scheduler::AuditEntry> applied) {
-      runner.post([this, found = applied.ok(), done] { done(found, pool_->snapshot(clock_.now())); });
+      runner.post([this, found = applied.ok(), done] { done(found, snapshot()); });
     });
   };
   return access;

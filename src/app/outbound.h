@@ -51,6 +51,7 @@ class Outbound {
   std::vector<std::shared_ptr<delivery::Transport>> transports_;  // by account index
   Result<scheduler::AccountChange> control_account(const scheduler::ControlRequest& request);
   std::string describe(const std::string& account) const;
+  std::vector<pool::AccountSnapshot> snapshot() const;  // with rates and quota use
 
   std::unique_ptr<pool::AccountThrottle> throttle_;
   std::unique_ptr<pool::AccountPool> pool_;

@@ -137,8 +137,8 @@ def test_daily_limit_holds_across_a_restart():
         waiting = [m for m in d.queued() if m["state"] == "active"]
         assert len(waiting) == 4 and all(m["attempts"] == 0 for m in waiting), waiting
         assert "used its quota" in waiting[0]["last_error"], waiting[0]
-        status, body = d.admin("GET", "/api/accounts")
-        assert status == 200
+        up = d.accounts()["up"]
+        assert up["daily_limit"] == 7 and up["quota_used_day"] == 7, up
         assert d.stop() == 0
     finally:
         sink.cleanup()

@@ -48,6 +48,10 @@ struct AccountSnapshot {
   std::string last_error;
   SystemTime last_error_at{};
   SystemTime resting_until{};  // resting/down: when it may be tried again
+  // Rate and quota (filled in from the AccountThrottle by whoever owns it).
+  std::string rate = "0";  // effective rate ("0": unlimited)
+  std::uint32_t hourly_limit = 0, daily_limit = 0;  // 0: none
+  std::uint32_t used_hour = 0, used_day = 0;
 };
 
 // The seam for the throttling stage: rate and quota limits add to "has capacity".
