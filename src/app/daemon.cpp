@@ -113,7 +113,7 @@ int run_daemon(const config::Settings& settings) {
   smtpd_context.store = store.get();
   smtpd_context.ids = &ids;
   smtpd_context.clock = &clock;
-  smtpd_context.on_enqueued = [&runner] { runner.wake(); };
+  smtpd_context.on_enqueued = [&runner](const std::string& campaign) { runner.arrived(campaign); };
 
   smtpd::Listener listener(io, smtpd_context);
   if (auto ok = listener.open(settings.smtpd.listen); !ok) {

@@ -60,6 +60,18 @@ void QueueRunner::wake() {
   });
 }
 
+void QueueRunner::arrived(const std::string& campaign) {
+  {
+    std::lock_guard lock(arrivals_mutex_);
+    arrivals_.push_back(campaign);
+  }
+  if (wake_pending_.exchange(true)) return;
+  asio::post(strand_, [this] {
+    wake_pending_ = false;
+    schedule();
+  });
+}
+
 void QueueRunner::post(std::function<void()> work) { asio::post(strand_, std::move(work)); }
 
 void QueueRunner::stop() {
@@ -111,9 +123,21 @@ void QueueRunner::schedule() {
     c.expired_at = now;
     c.controls->expire(now);
   }
+  std::vector<std::string> arrivals;
+  {
+    std::lock_guard lock(arrivals_mutex_);
+    arrivals.swap(arrivals_);
+  }
+  for (const auto& id : arrivals) {
+    Campaign& campaign = c.book.get(id, now);
+    ++campaign.queued;
+    c.scheduler.mark_due(campaign, now);
+  }
   const auto since_refresh = now - refreshed_at_;
-  if ((refresh_wanted_ && since_refresh >= settings_.refresh_min) ||
-      since_refresh >= settings_.refresh_max) {
+  // A full refresh costs one index seek per campaign: with tens of thousands of campaigns it
+  // runs less often (new mail is put in line by arrived() meanwhile).
+  const auto refresh_max = settings_.refresh_max * static_cast<long>(1 + c.book.all().size() / 10000);
+  if ((refresh_wanted_ && since_refresh >= settings_.refresh_min) || since_refresh >= refresh_max) {
     refresh_campaigns(now);
   }
   c.scheduler.wake_sleepers(now);
@@ -162,7 +186,7 @@ void QueueRunner::schedule() {
   if (auto wakeup = c.scheduler.next_wakeup()) until = std::min(until, *wakeup);
   if (auto next = store_.next_due(now); next && *next) until = std::min(until, **next);
   if (refresh_wanted_) until = std::min(until, refreshed_at_ + settings_.refresh_min);
-  until = std::min(until, refreshed_at_ + settings_.refresh_max);
+  until = std::min(until, refreshed_at_ + refresh_max);
   arm_timer(std::max(until, now));
 }
 

@@ -157,7 +157,7 @@ asio::awaitable<CommitOutcome> Session::commit(CommitMessage& message) {
   spdlog::info("{}: client=[{}], from=<{}>, size={}, nrcpt={}{}{} (queue active)", id,
                client_.address, sender, size, nrcpt, campaign.empty() ? "" : ", campaign=",
                campaign);
-  if (context_.on_enqueued) context_.on_enqueued();
+  if (context_.on_enqueued) context_.on_enqueued(campaign);
   co_return outcome;
 }
 

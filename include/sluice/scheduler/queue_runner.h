@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -83,6 +84,9 @@ class QueueRunner {
   void start();
   // New or rescheduled mail may be due: look at the index now. Cheap when called often.
   void wake();
+  // A new message of `campaign` is queued and due: it is put in line without re-reading the
+  // whole campaign list. Thread-safe and cheap.
+  void arrived(const std::string& campaign);
   // Runs `work` on the runner's strand (the router and the account pool live there).
   void post(std::function<void()> work);
   // Stops dispatching; results of deliveries under way are still recorded.
@@ -125,6 +129,8 @@ class QueueRunner {
   std::unordered_set<mail::QueueId> in_flight_;  // strand only: in delivery or being written
   std::atomic<std::size_t> in_flight_count_{0};
   std::atomic<bool> wake_pending_{false};
+  std::mutex arrivals_mutex_;
+  std::vector<std::string> arrivals_;  // guarded by arrivals_mutex_: campaigns with new mail
   bool stopping_ = false;     // strand only
   bool timer_armed_ = false;  // strand only
   SystemTime armed_until_{};  // strand only

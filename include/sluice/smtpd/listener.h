@@ -32,7 +32,9 @@ struct SmtpdContext {
   queue::QueueStore* store = nullptr;
   mail::QueueIdGenerator* ids = nullptr;
   const Clock* clock = nullptr;
-  std::function<void()> on_enqueued;  // wakes the queue runner; thread-safe
+  // Tells the queue runner a message of this campaign ("" transactional) is queued and due;
+  // thread-safe and cheap.
+  std::function<void(const std::string& campaign)> on_enqueued;
   std::atomic<std::uint32_t> connections{0};
 };
 
