@@ -208,5 +208,22 @@ TEST_F(RunControlsTest, CancelRemovesOnlyThatCampaignsActiveAndHeldMail) {
   EXPECT_EQ(sent("A"), 0u);
 }
 
+TEST_F(RunControlsTest, AResultForMailCancelledDuringDeliveryFreesTheSlotAtOnce) {
+  transport.hold_open = true;
+  runner = start_runner({campaign("A"), campaign("B")}, 1);
+  enqueue_campaign("A000000000000001", "A");
+  enqueue_campaign("B000000000000001", "B");
+  runner->wake();
+  ASSERT_TRUE(run_until([&] { return transport.requests.size() == 1; }));
+  ASSERT_EQ(transport.requests[0].id, "A000000000000001");
+  ASSERT_TRUE(apply(campaign_request("A", ControlAction::cancel)));
+  EXPECT_FALSE(queued("A000000000000001"));
+  // The delivery under way ends; its record is gone, which is no store failure: the slot is
+  // free at once for B's mail.
+  transport.complete(0);
+  ASSERT_TRUE(run_until([&] { return transport.requests.size() == 2; }));
+  EXPECT_EQ(transport.requests[1].id, "B000000000000001");
+}
+
 }  // namespace
 }  // namespace sluice::scheduler
