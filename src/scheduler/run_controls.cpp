@@ -177,6 +177,15 @@ Result<AuditEntry> QueueRunner::Controls::change_campaign(
     const ControlRequest& request, SystemTime now,
     std::vector<std::pair<std::string, std::string>>& writes, std::vector<std::string>& erases) {
   if (request.name.empty()) return invalid<AuditEntry>("no campaign id");
+  // Refused before the campaign is looked up: a bad request must leave no campaign behind.
+  auto rate = config::parse_rate(request.rate);
+  if (request.action == ControlAction::set_rate && !rate) {
+    return invalid<AuditEntry>("bad rate '" + request.rate + "': " + rate.error().message);
+  }
+  if (request.action != ControlAction::set_rate && request.action != ControlAction::pause &&
+      request.action != ControlAction::resume && request.action != ControlAction::cancel) {
+    return invalid<AuditEntry>("a campaign can have its rate set, be paused, resumed or cancelled");
+  }
   auto& book = runner_.campaigns_->book;
   Campaign& campaign = book.get(request.name, now);
   AuditEntry entry;
@@ -184,8 +193,6 @@ Result<AuditEntry> QueueRunner::Controls::change_campaign(
   auto control = campaign.control;
   switch (request.action) {
     case ControlAction::set_rate: {
-      auto rate = config::parse_rate(request.rate);
-      if (!rate) return invalid<AuditEntry>("bad rate '" + request.rate + "': " + rate.error().message);
       control.rate = rate->per_second;
       control.rate_text = rate->text;
       control.burst = request.burst.value_or(0);
@@ -199,7 +206,7 @@ Result<AuditEntry> QueueRunner::Controls::change_campaign(
       cancel(request.name);
       entry.new_value = "cancelled: its queued mail is removed";
       return entry;
-    default: return invalid<AuditEntry>("a campaign can have its rate set, be paused, resumed or cancelled");
+    default: break;  // refused above
   }
   book.set_override(campaign, control, now);
   entry.new_value = describe(campaign, book.group_paused(campaign.group));

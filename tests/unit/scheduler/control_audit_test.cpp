@@ -246,5 +246,13 @@ TEST_F(ControlAuditTest, ARateThatExpiredWhileStoppedEndsAtStart) {
   EXPECT_EQ(entries[1].actor, "expiry");
 }
 
+TEST_F(ControlAuditTest, ARefusedRequestLeavesNoCampaignBehind) {
+  runner = start_runner();
+  ASSERT_FALSE(apply(set_rate("typo", "fast")));
+  ASSERT_FALSE(apply(campaign_request("typo", ControlAction::set_limits)));
+  EXPECT_TRUE(views().empty());
+  EXPECT_FALSE(view("typo"));
+}
+
 }  // namespace
 }  // namespace sluice::scheduler
