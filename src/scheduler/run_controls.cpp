@@ -114,6 +114,15 @@ void QueueRunner::Controls::apply(ControlRequest request,
     std::vector<std::string> erases;
     auto entry = change(request, runner_.clock_.now(), writes, erases);
     if (!entry) return done(entry.error());
+    if (request.target == ControlTarget::campaign && request.action == ControlAction::cancel) {
+      // Audited once the mail is gone: a cancel that could not be written is an error.
+      return cancel(request.name, [this, entry = std::move(*entry), writes = std::move(writes),
+                                   erases = std::move(erases),
+                                   done = std::move(done)](Result<void> removed) mutable {
+        if (!removed) return done(removed.error());
+        commit(std::move(entry), std::move(writes), std::move(erases), std::move(done));
+      });
+    }
     commit(std::move(*entry), std::move(writes), std::move(erases), std::move(done));
   });
 }
@@ -202,8 +211,7 @@ Result<AuditEntry> QueueRunner::Controls::change_campaign(
     }
     case ControlAction::pause: control.paused = true; break;
     case ControlAction::resume: control.paused = false; break;
-    case ControlAction::cancel:
-      cancel(request.name);
+    case ControlAction::cancel:  // apply() removes the mail
       entry.new_value = "cancelled: its queued mail is removed";
       return entry;
     default: break;  // refused above
@@ -221,7 +229,9 @@ Result<AuditEntry> QueueRunner::Controls::change_campaign(
 }
 
 // Removes every queued (active or held) message of the campaign; dead ones stay visible.
-void QueueRunner::Controls::cancel(const std::string& campaign) {
+// done(result) runs on the runner's strand.
+void QueueRunner::Controls::cancel(const std::string& campaign,
+                                   std::function<void(Result<void>)> done) {
   auto removed = std::make_shared<std::size_t>(0);
   runner_.store_.modify_all(
       [campaign, removed](queue::QueuedMessage& m) {
@@ -231,12 +241,13 @@ void QueueRunner::Controls::cancel(const std::string& campaign) {
         ++*removed;
         return queue::Edit::remove;
       },
-      [campaign, removed](Result<void> done) {
-        if (!done) {
-          spdlog::error("campaign {}: cancel failed: {}", campaign, done.error().message);
+      [this, campaign, removed, done = std::move(done)](Result<void> result) {
+        if (!result) {
+          spdlog::error("campaign {}: cancel failed: {}", campaign, result.error().message);
         } else {
           spdlog::info("campaign {}: cancelled, {} queued message(s) removed", campaign, *removed);
         }
+        runner_.post([done, result] { done(result); });
       });
 }
 

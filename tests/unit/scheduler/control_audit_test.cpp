@@ -254,5 +254,21 @@ TEST_F(ControlAuditTest, ARefusedRequestLeavesNoCampaignBehind) {
   EXPECT_FALSE(view("typo"));
 }
 
+TEST_F(ControlAuditTest, ACancelThatCannotBeWrittenIsReported) {
+  runner = start_runner({campaign("A")});
+  ASSERT_TRUE(apply(campaign_request("A", ControlAction::pause)));
+  enqueue_campaign("A000000000000001", "A");
+  store.fail_next_writes(1, make_error("map full", ErrorCode::no_space));
+  auto cancelled = apply(campaign_request("A", ControlAction::cancel));
+  EXPECT_TRUE(queued("A000000000000001"));
+  ASSERT_FALSE(cancelled);
+  EXPECT_EQ(cancelled.error().code, ErrorCode::no_space);
+  EXPECT_EQ(audit().size(), 1u);  // the pause only: nothing was cancelled
+  // Once the store takes writes again, the cancel goes through.
+  ASSERT_TRUE(apply(campaign_request("A", ControlAction::cancel)));
+  EXPECT_FALSE(queued("A000000000000001"));
+  EXPECT_EQ(audit().size(), 2u);
+}
+
 }  // namespace
 }  // namespace sluice::scheduler
