@@ -138,7 +138,11 @@ void QueueRunner::record(const FlightPtr& flight, SystemTime account_retry_at) {
       },
       [this, id, campaign = flight->campaign(), disposition](Result<void> written) {
         asio::post(strand_, [this, id, campaign, disposition, written = std::move(written)] {
-          if (!written) {
+          if (!written && written.error().code == ErrorCode::not_found) {
+            // Removed during delivery (its campaign cancelled, an operator's delete): nothing
+            // is left to record and no failing store to back off from.
+            spdlog::info("{}: removed during delivery; its result is not recorded", id);
+          } else if (!written) {
             // The result is lost but the message is not: it stays due and is delivered again
             // (at-least-once), which is why this is an error worth an operator's eye.
             spdlog::error("{}: cannot record the delivery result: {}", id, written.error().message);

@@ -114,6 +114,15 @@ void QueueRunner::Controls::apply(ControlRequest request,
     std::vector<std::string> erases;
     auto entry = change(request, runner_.clock_.now(), writes, erases);
     if (!entry) return done(entry.error());
+    if (request.target == ControlTarget::campaign && request.action == ControlAction::cancel) {
+      // Audited once the mail is gone: a cancel that could not be written is an error.
+      return cancel(request.name, [this, entry = std::move(*entry), writes = std::move(writes),
+                                   erases = std::move(erases),
+                                   done = std::move(done)](Result<void> removed) mutable {
+        if (!removed) return done(removed.error());
+        commit(std::move(entry), std::move(writes), std::move(erases), std::move(done));
+      });
+    }
     commit(std::move(*entry), std::move(writes), std::move(erases), std::move(done));
   });
 }
@@ -177,6 +186,15 @@ Result<AuditEntry> QueueRunner::Controls::change_campaign(
     const ControlRequest& request, SystemTime now,
     std::vector<std::pair<std::string, std::string>>& writes, std::vector<std::string>& erases) {
   if (request.name.empty()) return invalid<AuditEntry>("no campaign id");
+  // Refused before the campaign is looked up: a bad request must leave no campaign behind.
+  auto rate = config::parse_rate(request.rate);
+  if (request.action == ControlAction::set_rate && !rate) {
+    return invalid<AuditEntry>("bad rate '" + request.rate + "': " + rate.error().message);
+  }
+  if (request.action != ControlAction::set_rate && request.action != ControlAction::pause &&
+      request.action != ControlAction::resume && request.action != ControlAction::cancel) {
+    return invalid<AuditEntry>("a campaign can have its rate set, be paused, resumed or cancelled");
+  }
   auto& book = runner_.campaigns_->book;
   Campaign& campaign = book.get(request.name, now);
   AuditEntry entry;
@@ -184,8 +202,6 @@ Result<AuditEntry> QueueRunner::Controls::change_campaign(
   auto control = campaign.control;
   switch (request.action) {
     case ControlAction::set_rate: {
-      auto rate = config::parse_rate(request.rate);
-      if (!rate) return invalid<AuditEntry>("bad rate '" + request.rate + "': " + rate.error().message);
       control.rate = rate->per_second;
       control.rate_text = rate->text;
       control.burst = request.burst.value_or(0);
@@ -195,11 +211,10 @@ Result<AuditEntry> QueueRunner::Controls::change_campaign(
     }
     case ControlAction::pause: control.paused = true; break;
     case ControlAction::resume: control.paused = false; break;
-    case ControlAction::cancel:
-      cancel(request.name);
+    case ControlAction::cancel:  // apply() removes the mail
       entry.new_value = "cancelled: its queued mail is removed";
       return entry;
-    default: return invalid<AuditEntry>("a campaign can have its rate set, be paused, resumed or cancelled");
+    default: break;  // refused above
   }
   book.set_override(campaign, control, now);
   entry.new_value = describe(campaign, book.group_paused(campaign.group));
@@ -214,7 +229,9 @@ Result<AuditEntry> QueueRunner::Controls::change_campaign(
 }
 
 // Removes every queued (active or held) message of the campaign; dead ones stay visible.
-void QueueRunner::Controls::cancel(const std::string& campaign) {
+// done(result) runs on the runner's strand.
+void QueueRunner::Controls::cancel(const std::string& campaign,
+                                   std::function<void(Result<void>)> done) {
   auto removed = std::make_shared<std::size_t>(0);
   runner_.store_.modify_all(
       [campaign, removed](queue::QueuedMessage& m) {
@@ -224,12 +241,13 @@ void QueueRunner::Controls::cancel(const std::string& campaign) {
         ++*removed;
         return queue::Edit::remove;
       },
-      [campaign, removed](Result<void> done) {
-        if (!done) {
-          spdlog::error("campaign {}: cancel failed: {}", campaign, done.error().message);
+      [this, campaign, removed, done = std::move(done)](Result<void> result) {
+        if (!result) {
+          spdlog::error("campaign {}: cancel failed: {}", campaign, result.error().message);
         } else {
           spdlog::info("campaign {}: cancelled, {} queued message(s) removed", campaign, *removed);
         }
+        runner_.post([done, result] { done(result); });
       });
 }
 

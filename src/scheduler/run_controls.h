@@ -30,7 +30,7 @@ class QueueRunner::Controls final : public ControlService {
   Result<AuditEntry> change_campaign(const ControlRequest& request, SystemTime now,
                                      std::vector<std::pair<std::string, std::string>>& writes,
                                      std::vector<std::string>& erases);
-  void cancel(const std::string& campaign);
+  void cancel(const std::string& campaign, std::function<void(Result<void>)> done);
   void commit(AuditEntry entry, std::vector<std::pair<std::string, std::string>> writes,
               std::vector<std::string> erases, std::function<void(Result<AuditEntry>)> done);
   CampaignView view(Campaign& campaign, SystemTime now) const;

@@ -2,11 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
 #include <set>
 
-#include "manual_clock.h"
-#include "memory_queue_store.h"
+#include "runner_test_support.h"
 
 namespace sluice::scheduler {
 namespace {
@@ -15,122 +13,9 @@ using delivery::RecipientOutcome;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// A transport whose results the test chooses; it can also hold deliveries open.
-class ScriptedTransport final : public delivery::Transport {
- public:
-  RecipientOutcome outcome = RecipientOutcome::delivered;
-  bool account_fails = false;  // every recipient comes back unjudged, the account blamed
-  bool hold_open = false;
-  std::vector<delivery::DeliveryRequest> requests;
-  std::vector<Done> open;
+using test::ScriptedTransport;
 
-  void deliver(delivery::DeliveryRequest request, Done done) override {
-    requests.push_back(request);
-    if (hold_open) {
-      open.push_back(std::move(done));
-      return;
-    }
-    done(result_for(request));
-  }
-  delivery::DeliveryResult result_for(const delivery::DeliveryRequest& request) const {
-    delivery::DeliveryResult result{"scripted[test]", {}, {}};
-    for (const auto& r : request.recipients) {
-      if (account_fails) {
-        result.recipients.push_back(
-            {r, RecipientOutcome::deferred, "451 4.4.1 connection refused", true});
-        continue;
-      }
-      result.recipients.push_back({r, outcome,
-                                   outcome == RecipientOutcome::delivered ? "250 2.0.0 ok"
-                                   : outcome == RecipientOutcome::failed  ? "550 5.1.1 no such user"
-                                                                          : "451 4.3.0 later"});
-    }
-    if (account_fails)
-      result.fault =
-          delivery::AccountFault{delivery::AccountFaultKind::unavailable, "connection refused"};
-    return result;
-  }
-};
-
-// Accounts in a fixed order; the first usable one not yet tried wins.
-class ScriptedRouter final : public Router {
- public:
-  struct Account {
-    std::string name;
-    delivery::Transport* transport;
-    bool usable = true;
-  };
-  std::vector<Account> accounts;
-  bool busy = false;
-  SystemTime retry_at{};
-  std::vector<std::string> finished_accounts;
-
-  RouteChoice pick(const queue::QueuedMessage&, const std::unordered_set<std::string>& tried,
-                   SystemTime) override {
-    RouteChoice choice;
-    if (busy) return choice;
-    for (std::size_t i = 0; i < accounts.size(); ++i) {
-      if (!accounts[i].usable || tried.contains(accounts[i].name)) continue;
-      Route route;
-      route.transport = accounts[i].transport;
-      route.account = i;
-      route.account_name = accounts[i].name;
-      choice.route = std::move(route);
-      return choice;
-    }
-    choice.reason = NoRouteReason::unavailable;
-    choice.retry_at = retry_at;
-    choice.why = "no usable account";
-    return choice;
-  }
-  void finished(const Route& route, const delivery::DeliveryResult&, SystemTime) override {
-    finished_accounts.push_back(route.account_name);
-  }
-};
-
-class QueueRunnerTest : public ::testing::Test {
- protected:
-  void enqueue(const std::string& id, std::vector<std::string> rcpts = {"a@x"},
-               std::string sender = "") {
-    queue::QueuedMessage m;
-    m.id = id;
-    m.sender = sender;
-    m.arrival = clock.now();
-    m.next_attempt = clock.now();
-    for (auto& r : rcpts) m.recipients.push_back({r, mail::RecipientState::pending, {}});
-    store.enqueue(m, "Subject: x\r\n\r\nbody\r\n", [](Result<void> r) { ASSERT_TRUE(r); });
-  }
-  std::unique_ptr<QueueRunner> make_runner(delivery::Transport* transport,
-                                           std::size_t concurrency = 8) {
-    router.accounts = {{"only", transport}};
-    return make_runner(concurrency);
-  }
-  std::unique_ptr<QueueRunner> make_runner(std::size_t concurrency) {
-    RunnerSettings settings;
-    settings.concurrency = concurrency;
-    settings.retry.backoff = {seconds(300), seconds(4000)};
-    settings.idle_poll = milliseconds(5);
-    settings.myhostname = "relay.test";
-    settings.refresh_min = milliseconds(0);  // the manual clock does not move by itself
-    return std::make_unique<QueueRunner>(io, store, router, ids, clock, settings,
-                                         [] { return 1.0; });
-  }
-  // Runs the loop until `done` holds or a bounded number of short slices passes.
-  template <class Pred>
-  bool run_until(Pred done) {
-    for (int i = 0; i < 200 && !done(); ++i) {
-      io.restart();  // the loop stops whenever it runs out of work
-      io.run_for(milliseconds(5));
-    }
-    return done();
-  }
-
-  boost::asio::io_context io;
-  testing::ManualClock clock;
-  testing::MemoryQueueStore store;
-  ScriptedRouter router;
-  mail::QueueIdGenerator ids{clock, 7};
-};
+class QueueRunnerTest : public test::RunnerTest {};
 
 TEST_F(QueueRunnerTest, DeliveredMessageIsRemoved) {
   ScriptedTransport transport;
