@@ -130,16 +130,17 @@ void CampaignBook::charge(Campaign& campaign) {
   campaign.pass += kStride / std::max<std::uint32_t>(1, campaign.config.priority);
 }
 
-std::vector<std::string> CampaignBook::expire_overrides(SystemTime now) {
-  std::vector<std::string> expired;
+std::vector<std::pair<std::string, std::string>> CampaignBook::expire_overrides(SystemTime now) {
+  std::vector<std::pair<std::string, std::string>> expired;
   for (auto& [id, campaign] : campaigns_) {
     if (campaign.control.rate && campaign.control.expires && *campaign.control.expires <= now) {
       auto control = campaign.control;
+      auto before = campaign.effective_rate_text();
       control.rate.reset();
       control.expires.reset();
       control.rate_text.clear();
       set_override(campaign, control, now);
-      expired.push_back(id);
+      expired.emplace_back(id, std::move(before));
     }
   }
   return expired;

@@ -75,8 +75,9 @@ class CampaignBook {
   // Stride scheduling: the campaign chosen to send moves on by 1/priority.
   void charge(Campaign& campaign);
 
-  // Temporary rate overrides that have expired by `now`, removed; returns their ids.
-  std::vector<std::string> expire_overrides(SystemTime now);
+  // Temporary rate overrides that have expired by `now`, removed; returns their ids with the
+  // effective rate each had before.
+  std::vector<std::pair<std::string, std::string>> expire_overrides(SystemTime now);
   // Drops campaigns with nothing queued, nothing in flight, no override and no counters worth
   // keeping beyond `keep` entries (bounded memory for tens of thousands of campaigns).
   void prune(std::size_t keep);

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
+#include <date/date.h>
 #include <cstdio>
 #include <memory>
 #include <spdlog/spdlog.h>
@@ -23,6 +24,10 @@ std::string hex16(std::uint64_t v) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
   return buf;
+}
+
+std::string rfc3339(SystemTime t) {
+  return date::format("%FT%TZ", std::chrono::floor<std::chrono::seconds>(t));
 }
 
 std::string describe(const Campaign& c, bool group_paused) {
@@ -218,7 +223,7 @@ Result<AuditEntry> QueueRunner::Controls::change_campaign(
   }
   book.set_override(campaign, control, now);
   entry.new_value = describe(campaign, book.group_paused(campaign.group));
-  if (control.expires) entry.new_value += " (until " + std::to_string(to_micros(*control.expires)) + ")";
+  if (control.expires) entry.new_value += " (until " + rfc3339(*control.expires) + ")";
   if (control.empty()) {
     erases.push_back(kCampaignKey + request.name);
   } else {
@@ -299,7 +304,7 @@ void QueueRunner::Controls::restore(SystemTime now) {
 
 void QueueRunner::Controls::expire(SystemTime now) {
   auto& book = runner_.campaigns_->book;
-  for (const auto& id : book.expire_overrides(now)) {
+  for (const auto& [id, old_rate] : book.expire_overrides(now)) {
     Campaign* campaign = book.find(id);
     if (!campaign) continue;
     AuditEntry entry;
@@ -308,7 +313,7 @@ void QueueRunner::Controls::expire(SystemTime now) {
     entry.target = ControlTarget::campaign;
     entry.name = id;
     entry.action = ControlAction::set_rate;
-    entry.old_value = "temporary rate";
+    entry.old_value = "rate=" + old_rate + " (temporary)";
     entry.new_value = describe(*campaign, book.group_paused(campaign->group));
     entry.reason = "the temporary rate expired; the configured rate returns";
     std::vector<std::pair<std::string, std::string>> writes;
