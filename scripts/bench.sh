@@ -8,10 +8,13 @@
 #           its accept path runs: same fsync before 250, no relaying competing for the CPUs.
 #   e2e     delivered messages per second: from the first connect until the server's smtp-sink
 #           has received all N messages. Postfix relays to its sink (relayhost) in this phase.
+#   fidelity  sluice only, no root needed: a campaign at 200/s and an account at 150/s measured
+#           at their sinks over 30 s (pass within 2%), and two quotas (daily, hourly) sent twice
+#           their limit across a restart (pass: not one message over). Fails the script otherwise.
 #
-#   scripts/bench.sh                      full run, both figures (needs root for the private Postfix)
+#   scripts/bench.sh                      full run, every figure (needs root for the private Postfix)
 #   BENCH_QUICK=1 scripts/bench.sh        2000 x 1 KB and 500 x 80 KB
-#   BENCH_MODE=accept|e2e|all             which figures [all: accept, then e2e]
+#   BENCH_MODE=accept|e2e|fidelity|all    which figures [all: accept, e2e, then fidelity]
 #   BENCH_ONLY=postfix|sluice             measure one side only
 #   BENCH_SLUICE_STANDIN=smtp-sink        put smtp-sink on the sluice port (proves the script)
 #
@@ -24,6 +27,12 @@
 # BENCH_SLUICE_ACCEPT_LOG [regex of sluice's per-message "queued" log line, the cross-check],
 # BENCH_SENT_LOG [regex of a "status=sent" delivery log line, sluice's and Postfix's, e2e cross-check],
 # BENCH_SLUICE_CF_EXTRA / BENCH_POSTFIX_CF_EXTRA (lines appended to sluice.cf / main.cf).
+# Fidelity: BENCH_FIDELITY_OUT [fidelity.txt beside BENCH_OUT], BENCH_FIDELITY_WINDOW [30 s],
+# BENCH_FIDELITY_SKIP [5 s], BENCH_FIDELITY_TOLERANCE [2 %], BENCH_FIDELITY_CAMPAIGN_RATE [200],
+# BENCH_FIDELITY_ACCOUNT_RATE [150], BENCH_FIDELITY_DAILY_LIMIT [300], BENCH_FIDELITY_HOURLY_LIMIT
+# [200], BENCH_FIDELITY_QUOTA_RATE [50/s], BENCH_FIDELITY_QUOTA_WATCH [5 s],
+# BENCH_FIDELITY_RESTART_SIGNAL [TERM; KILL simulates a crash], BENCH_FIDELITY_SESSIONS [10],
+# BENCH_FIDELITY_BURST [1: the burst of the two rate cases].
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,6 +57,18 @@ BENCH_SENT_LOG=${BENCH_SENT_LOG:-': to=<[^>]*>, relay=.*, status=sent '}
 BENCH_SLUICE_CF_EXTRA=${BENCH_SLUICE_CF_EXTRA:-}
 BENCH_POSTFIX_CF_EXTRA=${BENCH_POSTFIX_CF_EXTRA:-}
 BENCH_KEEP=${BENCH_KEEP:-0}
+BENCH_FIDELITY_OUT=${BENCH_FIDELITY_OUT:-$(dirname "$BENCH_OUT")/fidelity.txt}
+BENCH_FIDELITY_WINDOW=${BENCH_FIDELITY_WINDOW:-30}
+BENCH_FIDELITY_SKIP=${BENCH_FIDELITY_SKIP:-5}
+BENCH_FIDELITY_TOLERANCE=${BENCH_FIDELITY_TOLERANCE:-2}
+BENCH_FIDELITY_CAMPAIGN_RATE=${BENCH_FIDELITY_CAMPAIGN_RATE:-200}
+BENCH_FIDELITY_ACCOUNT_RATE=${BENCH_FIDELITY_ACCOUNT_RATE:-150}
+BENCH_FIDELITY_DAILY_LIMIT=${BENCH_FIDELITY_DAILY_LIMIT:-300}
+BENCH_FIDELITY_HOURLY_LIMIT=${BENCH_FIDELITY_HOURLY_LIMIT:-200}
+BENCH_FIDELITY_QUOTA_RATE=${BENCH_FIDELITY_QUOTA_RATE:-50}
+BENCH_FIDELITY_QUOTA_WATCH=${BENCH_FIDELITY_QUOTA_WATCH:-5}
+BENCH_FIDELITY_RESTART_SIGNAL=${BENCH_FIDELITY_RESTART_SIGNAL:-TERM}
+BENCH_FIDELITY_BURST=${BENCH_FIDELITY_BURST:-1}
 SENDER=bench@source.example
 RECIPIENT=rcpt@sink.example
 
@@ -68,6 +89,12 @@ stop_pid() {  # pid: TERM, up to 10 s, then KILL; only ever pids this script sta
   for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   log "pid $pid ignored SIGTERM, killing"
   kill -KILL "$pid" 2>/dev/null || true
+}
+
+forget_pid() {  # pid: no longer ours to stop (it has exited and been waited for)
+  local p kept=()
+  for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || kept+=("$p"); done
+  PIDS=("${kept[@]}")
 }
 
 cleanup() {
@@ -120,15 +147,22 @@ EOF
 now() { date +%s.%N; }
 
 # ---- smtp-sink -----------------------------------------------------------------------------------
-declare -A SINK_OUT=()
+declare -A SINK_OUT=() SINK_PID=()
 
 start_sink() {  # name port: an smtp-sink counting messages into $WORK/sink-<name>.out
   local name=$1 port=$2 user=()
   [[ $EUID -eq 0 ]] && user=(-u nobody)   # smtp-sink refuses to keep root privileges
   SINK_OUT[$name]=$WORK/sink-$name.out
   smtp-sink "${user[@]}" -c -m 512 127.0.0.1:"$port" 1024 >"${SINK_OUT[$name]}" 2>&1 &
+  SINK_PID[$name]=$!
   PIDS+=($!)
   wait_smtp "$port" "$BENCH_START_TIMEOUT" || die "smtp-sink $name did not answer on port $port"
+}
+
+stop_sink() {  # name
+  stop_pid "${SINK_PID[$1]}"
+  wait "${SINK_PID[$1]}" 2>/dev/null || true
+  forget_pid "${SINK_PID[$1]}"
 }
 
 sink_count() {  # name: messages the sink has received so far (its last "mesg=" counter)
@@ -338,6 +372,26 @@ sluice_binary() {
   fi
 }
 
+BENCH_ADMIN_TOKEN=0123456789abcdef0123456789abcdef
+
+write_sluice_cf() {  # dir smtpd_port admin_port metrics_port extra: sluice.cf and admin_tokens in dir
+  local dir=$1
+  mkdir -p "$dir"
+  cat >"$dir/sluice.cf" <<EOF
+queue_directory = $dir/queue
+smtpd_listen = 127.0.0.1:$2
+admin_listen = 127.0.0.1:$3
+metrics_listen = 127.0.0.1:$4
+upstream_accounts = accounts.cf
+admin_tokens = texthash:admin_tokens
+mynetworks = 127.0.0.0/8
+myhostname = sluice-bench.localdomain
+$5
+EOF
+  echo "bench $BENCH_ADMIN_TOKEN" >"$dir/admin_tokens"
+  chmod 0600 "$dir/admin_tokens"
+}
+
 start_sluice() {  # smtpd_port admin_port metrics_port sink_port
   SL_PORT=$1 SL_METRICS_PORT=$3
   local admin_port=$2 sink_port=$4 dir=$WORK/sluice
@@ -348,21 +402,8 @@ start_sluice() {  # smtpd_port admin_port metrics_port sink_port
   fi
   [[ -z $BENCH_SLUICE_STANDIN ]] || die "unknown BENCH_SLUICE_STANDIN=$BENCH_SLUICE_STANDIN"
   sluice_binary
-  mkdir -p "$dir"
-  cat >"$dir/sluice.cf" <<EOF
-queue_directory = $dir/queue
-smtpd_listen = 127.0.0.1:$SL_PORT
-admin_listen = 127.0.0.1:$admin_port
-metrics_listen = 127.0.0.1:$SL_METRICS_PORT
-upstream_accounts = accounts.cf
-admin_tokens = texthash:admin_tokens
-mynetworks = 127.0.0.0/8
-myhostname = sluice-bench.localdomain
-$BENCH_SLUICE_CF_EXTRA
-EOF
+  write_sluice_cf "$dir" "$SL_PORT" "$admin_port" "$SL_METRICS_PORT" "$BENCH_SLUICE_CF_EXTRA"
   echo "sink 127.0.0.1:$sink_port tls=none" >"$dir/accounts.cf"
-  echo "bench 0123456789abcdef0123456789abcdef" >"$dir/admin_tokens"
-  chmod 0600 "$dir/admin_tokens"
   "$SLUICE_BIN" -c "$dir/sluice.cf" >"$WORK/sluice.log" 2>&1 &
   SL_PID=$!
   PIDS+=("$SL_PID")
@@ -538,9 +579,10 @@ run_e2e() {  # server port size count round: timed from the first connect until 
 }
 
 # ---- report --------------------------------------------------------------------------------------
-report() {  # kind(accept|e2e) file sizes...: the table, to standard output and to the file
+report() {  # kind(accept|e2e|fidelity) file sizes...: the table, to standard output and to the file
   local kind=$1 out=$2 size sl pf cl ratio cratio sluice_label=sluice title key
   shift 2
+  if [[ $kind == fidelity ]]; then report_fidelity "$out"; return; fi
   [[ $BENCH_SLUICE_STANDIN == smtp-sink ]] && sluice_label="sluice(stand-in: smtp-sink)"
   if [[ $kind == accept ]]; then title="accept path (accepted msgs/s)"; else title="end to end (delivered msgs/s)"; fi
   mkdir -p "$(dirname "$out")"
@@ -584,7 +626,7 @@ report() {  # kind(accept|e2e) file sizes...: the table, to standard output and 
 
 # ---- measurements --------------------------------------------------------------------------------
 # Each measurement is a function over the running servers, with its own table in report; the
-# throttle issue adds a fidelity check the same way.
+# throttle fidelity check (above) starts sluices of its own.
 declare -A MESSAGES=() PORT_OF=()
 SERVERS=()
 SIZES=(1024 81920)
@@ -635,6 +677,285 @@ measure_e2e() {
 }
 E2E_LOG_CHECK=
 
+# ---- throttle fidelity (sluice only) -------------------------------------------------------------
+# Each case runs a sluice of its own (own sluice.cf, accounts, queue and smtp-sinks, under
+# $WORK/fid-CASE), started and stopped here; the servers of the other phases take no part. There
+# is no Postfix figure: Postfix has no per-campaign rate to compare with.
+FID_DIR='' FID_PORT='' FID_ADMIN='' FID_PID='' FID_LOAD_CMD=''
+FID_ROWS=() FID_QUOTA_ROWS=() FID_NOTES=()
+FID_FAILED=0
+
+fid_start_sluice() {  # case accounts cf_extra: a fresh sluice in $WORK/fid-<case> (sets FID_*)
+  local ports
+  read -r -a ports <<<"$(free_ports 3)"
+  FID_DIR=$WORK/fid-$1 FID_PORT=${ports[0]} FID_ADMIN=${ports[1]}
+  write_sluice_cf "$FID_DIR" "$FID_PORT" "$FID_ADMIN" "${ports[2]}" "$3"
+  printf '%s\n' "$2" >"$FID_DIR/accounts.cf"
+  fid_launch
+}
+
+fid_launch() {  # (re)starts the sluice of FID_DIR on its config and queue, appending to its log
+  "$SLUICE_BIN" -c "$FID_DIR/sluice.cf" >>"$FID_DIR/sluice.log" 2>&1 &
+  FID_PID=$!
+  PIDS+=("$FID_PID")
+  wait_smtp "$FID_PORT" "$BENCH_START_TIMEOUT" "$FID_PID" \
+    || { tail -n 20 "$FID_DIR/sluice.log" >&2; die "fidelity sluice did not answer on port $FID_PORT"; }
+}
+
+fid_stop() {  # signal: stops the fidelity sluice, which must exit by itself within 30 s
+  local sig=$1 rc=0 i
+  kill -"$sig" "$FID_PID" 2>/dev/null || true
+  for ((i = 0; i < 300; i++)); do kill -0 "$FID_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$FID_PID" 2>/dev/null && die "fidelity sluice (pid $FID_PID) still runs 30 s after SIG$sig"
+  wait "$FID_PID" || rc=$?
+  forget_pid "$FID_PID"
+  FID_PID=
+  if [[ $sig == TERM ]] && ((rc != 0)); then
+    tail -n 20 "$FID_DIR/sluice.log" >&2
+    die "fidelity sluice exited with status $rc after SIGTERM"
+  fi
+}
+
+fid_admin() {  # method path: one admin API request to the fidelity sluice; fails unless 2xx
+  timeout 20 python3 - "$FID_ADMIN" "$1" "$2" "$BENCH_ADMIN_TOKEN" >>"$FID_DIR/admin.out" 2>&1 <<'EOF' \
+    || { cat "$FID_DIR/admin.out" >&2; die "admin API: $1 $2 failed"; }
+import json, sys, urllib.request
+port, method, path, token = sys.argv[1:5]
+request = urllib.request.Request(
+    "http://127.0.0.1:%s%s" % (port, path), method=method,
+    data=json.dumps({"reason": "bench.sh throttle fidelity"}).encode(),
+    headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+with urllib.request.urlopen(request, timeout=10) as reply:  # raises on anything but 2xx
+    print(method, path, reply.status, reply.read().decode()[:400])
+EOF
+}
+
+fid_message() {  # file sender campaign: a 1 KB message for smtp-source -F (campaign "": no header)
+  local i
+  {
+    echo "From: <$2>"
+    echo "To: <$RECIPIENT>"
+    echo "Subject: sluice throttle fidelity"
+    [[ -z $3 ]] || echo "X-Campaign-ID: $3"
+    echo
+    for ((i = 0; i < 16; i++)); do printf '%063d\n' "$i"; done
+  } >"$1"
+}
+
+fid_load() {  # sender count message_file tag: smtp-source -F until every message has had its 250
+  local sessions=${BENCH_FIDELITY_SESSIONS:-10} rc=0
+  local cmd=(smtp-source -s "$sessions" -m "$2" -d -F "$3" -M bench-client.localdomain -f "$1"
+             -t "$RECIPIENT" 127.0.0.1:"$FID_PORT")
+  FID_LOAD_CMD="smtp-source -s $sessions -m N -d -F FILE -M bench-client.localdomain -f SENDER -t $RECIPIENT 127.0.0.1:PORT"
+  # In the background, so a signal to this script runs the cleanup trap at once.
+  timeout "$BENCH_RUN_TIMEOUT" "${cmd[@]}" >"$WORK/fid-load-$4.out" 2>&1 &
+  LOAD_PID=$!
+  wait "$LOAD_PID" || rc=$?
+  LOAD_PID=
+  ((rc == 0)) || { cat "$WORK/fid-load-$4.out" >&2; die "fidelity $4: smtp-source failed (exit $rc)"; }
+}
+
+fid_logged() {  # pattern: lines of the fidelity sluice's log matching it (extended regex)
+  grep -cE "$1" "$FID_DIR/sluice.log" 2>/dev/null || true
+}
+
+fid_wait_logged() {  # pattern count what: until the log has count matching lines (sluice logs
+  local deadline=$((SECONDS + 30)) got  # asynchronously), or fail
+  while got=$(fid_logged "$1"); ((got < $2)); do
+    ((SECONDS < deadline)) || die "fidelity: $3: the sluice log has $got of $2 lines matching '$1'"
+    sleep 0.2
+  done
+  ((got == $2)) || die "fidelity: $3: the sluice log has $got lines matching '$1', expected $2"
+}
+
+# The sink's count over [t0+skip, t0+skip+window], sampled every 2 ms from what it appends. Prints
+# "FIRST LAST MIN MAX": the counts at the window's start and end, and the fewest and most messages
+# that arrived in one of its whole seconds. The samples go to $WORK/fid-samples-TAG.txt.
+fid_sample() {  # sink t0 skip window tag
+  timeout $(($3 + $4 + 30)) python3 - "${SINK_OUT[$1]}" "$2" "$3" "$4" "$WORK/fid-samples-$5.txt" <<'EOF'
+import re, sys, time
+path, t0, skip, window, trace = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+start, end = t0 + skip, t0 + skip + window
+mesg = re.compile(rb"mesg=(\d+)")
+count, pending, changes = 0, b"", [(0.0, 0)]  # (when the count was first seen, count)
+with open(path, "rb") as sink:
+    while True:
+        data = sink.read()
+        now = time.time()
+        if data:
+            pending += data
+            cut = pending.rfind(b"\r")
+            if cut >= 0:  # smtp-sink -c ends each "sess=N quit=N mesg=N" record with \r
+                found = mesg.findall(pending[:cut])
+                pending = pending[cut + 1:]
+                if found and int(found[-1]) != count:
+                    count = int(found[-1])
+                    changes.append((now, count))
+        if now > end + 0.05:
+            break
+        time.sleep(0.002)
+def at(t):
+    c = 0
+    for when, n in changes:
+        if when > t:
+            break
+        c = n
+    return c
+per_second = [at(start + i + 1) - at(start + i) for i in range(window)]
+with open(trace, "w") as out:
+    out.write("# t0=%.6f window %.6f .. %.6f\n" % (t0, start, end))
+    for when, n in changes:
+        out.write("%.6f %d\n" % (when, n))
+print(at(start), at(end), min(per_second), max(per_second))
+EOF
+}
+
+fid_rate_row() {  # case configured_rate sink t0 total: measures the window and adds a table row
+  local name=$1 configured=$2 sink=$3 t0=$4 total=$5 sample first last min max rate dev verdict load
+  sample=$(fid_sample "$sink" "$t0" "$BENCH_FIDELITY_SKIP" "$BENCH_FIDELITY_WINDOW" "$name") \
+    || die "fidelity $name: the sink sampler failed"
+  read -r first last min max <<<"$sample"
+  rate=$(awk -v a="$first" -v b="$last" -v w="$BENCH_FIDELITY_WINDOW" 'BEGIN { printf "%.2f", (b - a) / w }')
+  dev=$(awk -v m="$rate" -v c="$configured" 'BEGIN { printf "%+.2f", (m - c) / c * 100 }')
+  verdict=$(awk -v d="$dev" -v t="$BENCH_FIDELITY_TOLERANCE" 'BEGIN { print (d <= t && -d <= t) ? "pass" : "FAIL" }')
+  if ((last >= total)); then  # the queue ran dry inside the window: it measured the load, not the throttle
+    verdict=FAIL
+    FID_NOTES+=("$name: all $total messages had arrived by the end of the window; raise its message count")
+  fi
+  [[ $verdict == pass ]] || FID_FAILED=$((FID_FAILED + 1))
+  read -r load _ </proc/loadavg
+  FID_ROWS+=("$(printf '%-9s %10s %12s %10s %13s %10s %6s %7s' "$name" "$configured/s" "$rate/s" "$dev%" \
+    "$min/$max" "$((last - first))" "$load" "$verdict")")
+  log "fidelity $name: $rate msgs/s over ${BENCH_FIDELITY_WINDOW}s against $configured/s ($dev%), $verdict"
+}
+
+# (1) A campaign at rate R through an account without a rate: its mail is queued while the campaign
+# is paused, and the clock starts at resume.
+fid_campaign_case() {
+  local rate=$BENCH_FIDELITY_CAMPAIGN_RATE port total t0
+  total=$((rate * (BENCH_FIDELITY_SKIP + BENCH_FIDELITY_WINDOW + 10)))
+  port=$(free_ports 1)
+  start_sink fid-campaign "$port"
+  mkdir -p "$WORK/fid-campaign"
+  echo "fid-campaign rate=$rate/s burst=$BENCH_FIDELITY_BURST group=fid" >"$WORK/fid-campaign/campaigns"
+  fid_start_sluice campaign "fid-campaign 127.0.0.1:$port tls=none" "campaign_maps = texthash:campaigns"
+  fid_admin POST /api/campaigns/fid-campaign/pause
+  fid_message "$WORK/fid-campaign/message" "$SENDER" fid-campaign
+  log "fidelity campaign: queueing $total messages of the paused campaign fid-campaign ($rate/s)"
+  fid_load "$SENDER" "$total" "$WORK/fid-campaign/message" campaign
+  fid_wait_logged ': client=.*, campaign=fid-campaign \(' "$total" "campaign: queued with the campaign"
+  (($(sink_count fid-campaign) == 0)) || die "fidelity campaign: the paused campaign delivered mail"
+  fid_admin POST /api/campaigns/fid-campaign/resume
+  t0=$(now)
+  fid_rate_row campaign "$rate" fid-campaign "$t0" "$total"
+  fid_stop TERM
+  stop_sink fid-campaign
+}
+
+# (2) An account at rate R with transactional mail (no campaign header): the load runs while it
+# delivers, and the window opens BENCH_FIDELITY_SKIP s after the last message was queued.
+fid_account_case() {
+  local rate=$BENCH_FIDELITY_ACCOUNT_RATE port total t0
+  total=$((rate * (BENCH_FIDELITY_SKIP + BENCH_FIDELITY_WINDOW + 15)))
+  port=$(free_ports 1)
+  start_sink fid-account "$port"
+  fid_start_sluice account "fid-account 127.0.0.1:$port tls=none rate=$rate/s burst=$BENCH_FIDELITY_BURST" ""
+  fid_message "$WORK/fid-account/message" "$SENDER" ""
+  log "fidelity account: queueing $total transactional messages for the account at $rate/s"
+  fid_load "$SENDER" "$total" "$WORK/fid-account/message" account
+  t0=$(now)
+  fid_rate_row account "$rate" fid-account "$t0" "$total"
+  fid_stop TERM
+  stop_sink fid-account
+}
+
+fid_quota_row() {  # name limit_text limit sent restart_at delivered logged_sent
+  local verdict=pass overshoot=$(($6 > $3 ? $6 - $3 : 0))
+  ((overshoot == 0)) || { verdict=FAIL; FID_FAILED=$((FID_FAILED + 1)); }
+  ((overshoot > 0 || $6 == $3)) || FID_NOTES+=("$1: $(($3 - $6)) fewer than its quota delivered (no overshoot)")
+  FID_QUOTA_ROWS+=("$(printf '%-12s %17s %6s %11s %10s %10s %7s' "$1" "$2" "$4" "$5" "$6" "$overshoot" "$verdict")")
+  (($7 == $6)) || FID_NOTES+=("$1: sluice logged $7 status=sent, its sink counted $6")
+  log "fidelity $1: $6 delivered of $4 sent against $2 (restart after $5), overshoot $overshoot, $verdict"
+}
+
+# (3) Quotas: an account held by its daily limit, then one held by its hourly limit (the other
+# limit set to twice as much), each in a sluice of its own and sent twice its quota; sluice is
+# restarted (BENCH_FIDELITY_RESTART_SIGNAL) once the sink has half the quota.
+fid_quota_case() {  # daily|hourly
+  local kind=$1 limit qrate=$BENCH_FIDELITY_QUOTA_RATE sig=$BENCH_FIDELITY_RESTART_SIGNAL
+  local port dir=$WORK/fid-quota-$1 limits restart_at got sender=bench@$1.fid.example
+  if [[ $kind == daily ]]; then
+    limit=$BENCH_FIDELITY_DAILY_LIMIT limits="daily_limit=$limit hourly_limit=$((2 * limit))"
+  else
+    limit=$BENCH_FIDELITY_HOURLY_LIMIT limits="hourly_limit=$limit daily_limit=$((2 * limit))"
+  fi
+  port=$(free_ports 1)
+  start_sink "fid-$kind" "$port"
+  fid_start_sluice "quota-$kind" \
+    "fid-$kind 127.0.0.1:$port tls=none rate=$qrate/s burst=1 $limits" ""
+  fid_message "$dir/message" "$sender" ""
+  log "fidelity quota: $((2 * limit)) messages against $limits"
+  fid_load "$sender" $((2 * limit)) "$dir/message" "quota-$kind"
+  start_sink_waiter "fid-$kind" $((limit / 2)) "$BENCH_RUN_TIMEOUT" "fid-quota-half-$kind"
+  finish_sink_waiter || die "fidelity quota: the $kind account's sink stopped at $WAITER_COUNT of $((limit / 2))"
+  fid_stop "$sig"
+  restart_at=$(sink_count "fid-$kind")
+  log "fidelity quota: restarted sluice (SIG$sig) at $restart_at delivered"
+  ((restart_at < limit)) || FID_NOTES+=("$kind: the restart came after the quota was used up ($restart_at/$limit)")
+  fid_launch
+  start_sink_waiter "fid-$kind" "$limit" "$BENCH_RUN_TIMEOUT" "fid-quota-$kind"
+  finish_sink_waiter || log "fidelity quota: the $kind account's sink stopped at $WAITER_COUNT of $limit"
+  # Would the quota leak, the rate would bring about BENCH_FIDELITY_QUOTA_WATCH x rate more.
+  sleep "$BENCH_FIDELITY_QUOTA_WATCH"
+  settle_sink "fid-$kind"
+  got=$(sink_count "fid-$kind")
+  fid_quota_row "$kind" "${kind}_limit=$limit" "$limit" $((2 * limit)) "$restart_at" "$got" \
+    "$(fid_logged ": to=<[^>]*>, relay=fid-$kind.*, status=sent ")"
+  (($(fid_logged "every account of pool 'default' has used its quota") > 0)) \
+    || FID_NOTES+=("$kind: sluice never logged that the account had used its quota")
+  fid_stop TERM
+  stop_sink "fid-$kind"
+}
+
+measure_fidelity() {
+  sluice_binary
+  fid_campaign_case
+  fid_account_case
+  fid_quota_case daily
+  fid_quota_case hourly
+}
+
+report_fidelity() {  # file: the fidelity tables, to standard output and to the file
+  local out=$1 row
+  mkdir -p "$(dirname "$out")"
+  {
+    echo "# sluice benchmark: throttle fidelity, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "# host: $(nproc) cpus, $(uname -sr); no Postfix (it has no per-campaign throttle to compare)"
+    echo "# sluice: $SLUICE_BIN (git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo ?)), a fresh instance per case"
+    echo "# load: $FID_LOAD_CMD (1 KB message with headers)"
+    echo "# rate: messages counted by the sink over ${BENCH_FIDELITY_WINDOW}s, from ${BENCH_FIDELITY_SKIP}s after the clock starts"
+    echo "#   (campaign: resume of the paused campaign, all mail queued; account: the last message queued);"
+    echo "#   burst=$BENCH_FIDELITY_BURST; pass within ${BENCH_FIDELITY_TOLERANCE}%; min/max: messages in one whole second of the window;"
+    echo "#   load: the machine's 1-minute load average at the end of the window"
+    printf '%-9s %10s %12s %10s %13s %10s %6s %7s\n' case configured measured deviation "per-s min/max" \
+      "in window" load result
+    for row in "${FID_ROWS[@]}"; do echo "$row"; done
+    echo "# quota overshoot: one account (rate ${BENCH_FIDELITY_QUOTA_RATE}/s) and sluice per quota, twice the quota sent,"
+    echo "#   sluice restarted (SIG$BENCH_FIDELITY_RESTART_SIGNAL) once its sink had half; delivered: the sink's count"
+    echo "#   ${BENCH_FIDELITY_QUOTA_WATCH}s and more after the quota was reached"
+    printf '%-12s %17s %6s %11s %10s %10s %7s\n' account quota sent "restart at" delivered overshoot result
+    for row in "${FID_QUOTA_ROWS[@]}"; do echo "$row"; done
+    local overshoots=0
+    for row in "${FID_QUOTA_ROWS[@]}"; do
+      read -r _ _ _ _ _ row _ <<<"$row"
+      overshoots=$((overshoots + row))
+    done
+    echo "# quota overshoots: $overshoots"
+    for row in "${FID_NOTES[@]}"; do echo "# note: $row"; done
+  } | tee "$out"
+  log "written to $out"
+}
+
 # ---- main ----------------------------------------------------------------------------------------
 main() {
   # ceiling: an smtp-sink that keeps nothing, the most this load generator can push through a
@@ -644,7 +965,16 @@ main() {
     '') ;; sluice|postfix|ceiling) SERVERS=("$BENCH_ONLY") ;; *) die "BENCH_ONLY must be sluice, postfix or ceiling" ;;
   esac
   case $BENCH_POSTFIX_DELIVERY in hold|relay) ;; *) die "BENCH_POSTFIX_DELIVERY must be hold or relay" ;; esac
-  case $BENCH_MODE in accept|e2e|all) ;; *) die "BENCH_MODE must be accept, e2e or all" ;; esac
+  case $BENCH_MODE in accept|e2e|fidelity|all) ;; *) die "BENCH_MODE must be accept, e2e, fidelity or all" ;; esac
+  case $BENCH_FIDELITY_RESTART_SIGNAL in TERM|KILL) ;; *) die "BENCH_FIDELITY_RESTART_SIGNAL must be TERM or KILL" ;; esac
+  # Throttle fidelity measures sluice alone; a stand-in has no throttle to measure.
+  local fidelity=0
+  if [[ $BENCH_MODE == fidelity ]]; then
+    [[ -z $BENCH_SLUICE_STANDIN ]] || die "BENCH_MODE=fidelity measures sluice itself: unset BENCH_SLUICE_STANDIN"
+    fidelity=1 SERVERS=()
+  elif [[ $BENCH_MODE == all && -z $BENCH_SLUICE_STANDIN && " ${SERVERS[*]} " == *" sluice "* ]]; then
+    fidelity=1
+  fi
   "$ROOT/scripts/deps.sh" test
   if [[ " ${SERVERS[*]} " == *" postfix "* && $EUID -ne 0 ]]; then
     command -v sudo >/dev/null || die "the private Postfix instance needs root"
@@ -669,13 +999,18 @@ main() {
     esac
   done
 
-  if [[ $BENCH_MODE != e2e ]]; then
+  if [[ $BENCH_MODE == accept || $BENCH_MODE == all ]]; then
     measure_accept
     report accept "$BENCH_OUT" "${SIZES[@]}"
   fi
-  if [[ $BENCH_MODE != accept ]]; then
+  if [[ $BENCH_MODE == e2e || $BENCH_MODE == all ]]; then
     measure_e2e
     report e2e "$BENCH_E2E_OUT" "${SIZES[@]}"
+  fi
+  if ((fidelity)); then
+    measure_fidelity
+    report fidelity "$BENCH_FIDELITY_OUT"
+    ((FID_FAILED == 0)) || die "throttle fidelity: $FID_FAILED case(s) failed (see $BENCH_FIDELITY_OUT)"
   fi
 }
 
