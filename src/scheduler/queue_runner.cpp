@@ -149,25 +149,34 @@ void QueueRunner::schedule() {
   while (free_slots > 0 && budget-- > 0) {
     Campaign* campaign = c.scheduler.next(now);
     if (!campaign) break;
-    const std::size_t limit = campaign->in_flight + 1;
+    // A campaign's mail may go through several pools: when the account of its first due
+    // message is busy, a few more are tried, so one pool's slow account does not hold back
+    // the campaign's (or transactional) mail for another pool.
+    constexpr std::size_t kLookahead = 8;
+    const std::size_t limit = campaign->in_flight + kLookahead;
     auto due = store_.due_in_campaign(campaign->config.id, now, limit);
     if (!due) {
       spdlog::error("queue runner: cannot read the due index: {}", due.error().message);
       break;
     }
-    const queue::DueEntry* entry = nullptr;
+    std::optional<Dispatch> outcome;
+    std::optional<SystemTime> busy_until;
     for (const auto& e : *due) {
-      if (!in_flight_.contains(e.id)) {
-        entry = &e;
-        break;
+      if (in_flight_.contains(e.id)) continue;
+      std::optional<SystemTime> entry_busy_until;
+      outcome = dispatch(e, *campaign, entry_busy_until);
+      if (*outcome != Dispatch::busy) break;
+      if (entry_busy_until && (!busy_until || *entry_busy_until < *busy_until)) {
+        busy_until = entry_busy_until;
       }
+      if (!entry_busy_until) busy_until.reset();  // a completion, not a time, will free it
+      if (!entry_busy_until) break;
     }
-    if (!entry) {
+    if (!outcome) {
       c.scheduler.drained(*campaign);
       continue;
     }
-    std::optional<SystemTime> busy_until;
-    switch (dispatch(*entry, *campaign, busy_until)) {
+    switch (*outcome) {
       case Dispatch::started:
         c.scheduler.sent(*campaign, now);
         --free_slots;
