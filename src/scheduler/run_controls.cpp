@@ -115,20 +115,47 @@ std::string QueueRunner::Controls::audit_key(SystemTime t) {
 void QueueRunner::Controls::apply(ControlRequest request,
                                   std::function<void(Result<AuditEntry>)> done) {
   runner_.post([this, request = std::move(request), done = std::move(done)]() mutable {
+    // What was in effect before, so a change that cannot be stored is taken back and the
+    // answer (an error) matches what is in effect. Account changes are the root's to keep.
+    auto& book = runner_.campaigns_->book;
+    const Campaign* existing = book.find(request.name);
+    const CampaignOverride before = existing ? existing->control : CampaignOverride{};
+    const bool group_was_paused = book.group_paused(request.name);
+    std::function<void()> undo;
+    if (request.target == ControlTarget::campaign && request.action != ControlAction::cancel) {
+      undo = [this, id = request.name, before] {
+        if (Campaign* c = runner_.campaigns_->book.find(id)) {
+          runner_.campaigns_->book.set_override(*c, before, runner_.clock_.now());
+          runner_.campaigns_->scheduler.reconsider(*c, runner_.clock_.now());
+        }
+      };
+    } else if (request.target == ControlTarget::group) {
+      undo = [this, group = request.name, group_was_paused] {
+        runner_.campaigns_->book.set_group_paused(group, group_was_paused);
+        for (auto& [id, c] : runner_.campaigns_->book.all()) {
+          if (c.group == group) runner_.campaigns_->scheduler.reconsider(c, runner_.clock_.now());
+        }
+      };
+    }
+    auto answer = [undo = std::move(undo), done = std::move(done)](Result<AuditEntry> stored) {
+      if (!stored && undo) undo();
+      done(std::move(stored));
+    };
+
     std::vector<std::pair<std::string, std::string>> writes;
     std::vector<std::string> erases;
     auto entry = change(request, runner_.clock_.now(), writes, erases);
-    if (!entry) return done(entry.error());
+    if (!entry) return answer(entry.error());
     if (request.target == ControlTarget::campaign && request.action == ControlAction::cancel) {
       // Audited once the mail is gone: a cancel that could not be written is an error.
       return cancel(request.name, [this, entry = std::move(*entry), writes = std::move(writes),
                                    erases = std::move(erases),
-                                   done = std::move(done)](Result<void> removed) mutable {
-        if (!removed) return done(removed.error());
-        commit(std::move(entry), std::move(writes), std::move(erases), std::move(done));
+                                   answer = std::move(answer)](Result<void> removed) mutable {
+        if (!removed) return answer(removed.error());
+        commit(std::move(entry), std::move(writes), std::move(erases), std::move(answer));
       });
     }
-    commit(std::move(*entry), std::move(writes), std::move(erases), std::move(done));
+    commit(std::move(*entry), std::move(writes), std::move(erases), std::move(answer));
   });
 }
 

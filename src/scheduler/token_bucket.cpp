@@ -15,12 +15,6 @@ double burst_for(double rate, double burst) {
   return std::max(1.0, burst > 0 ? burst : rate);
 }
 
-// A taker always arrives a little after its token (timers, strands, the network): the bucket
-// keeps up to half a token beyond the burst, so that lateness is made up at the next token
-// instead of being lost, and a steady taker runs at the configured rate, not slightly under.
-// Half a token can never be taken on its own, so no more than `burst` messages go at once.
-constexpr double kLatenessSlack = 0.5;
-
 // Waits beyond this (a rate below one token in ~30 years) are reported as this.
 constexpr double kMaxWaitSeconds = 1e9;
 // Floating-point rounding puts the computed instant within a tick or two of the exact one.
@@ -43,7 +37,7 @@ TokenBucket::TokenBucket(double rate_per_second, double burst, SystemTime now)
 double TokenBucket::tokens_at(SystemTime now) const {
   if (unlimited()) return std::numeric_limits<double>::infinity();
   if (now <= last_) return tokens_;
-  return std::min(burst_ + kLatenessSlack, tokens_ + rate_ * seconds_between(last_, now));
+  return std::min(burst_, tokens_ + rate_ * seconds_between(last_, now));
 }
 
 void TokenBucket::refill(SystemTime now) {
@@ -83,7 +77,7 @@ void TokenBucket::set_rate(double rate_per_second, double burst, SystemTime now)
   const bool was_unlimited = unlimited();
   rate_ = positive_or_zero(rate_per_second);
   burst_ = burst_for(rate_, burst);
-  tokens_ = was_unlimited ? burst_ : std::min(tokens_, burst_ + kLatenessSlack);
+  tokens_ = was_unlimited ? burst_ : std::min(tokens_, burst_);
   last_ = std::max(last_, now);
 }
 

@@ -41,8 +41,8 @@ def test_kill9_under_load_loses_nothing():
         for t in threads:
             t.start()
         total = CLIENTS * PER_CLIENT
-        # Kill somewhere between a fifth and four fifths of the load.
-        kill_at = random.randint(total // 5, total * 4 // 5)
+        # Kill somewhere between a fifth and four fifths of the load, after at least 1000.
+        kill_at = random.randint(max(1000, total // 5), total * 4 // 5)
         wait_until(lambda: len(accepted) >= kill_at, timeout=300, interval=0.01, what="load")
         d.kill9()
         stop.set()

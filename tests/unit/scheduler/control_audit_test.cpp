@@ -203,6 +203,24 @@ TEST_F(ControlAuditTest, AFailedWriteIsReported) {
   EXPECT_EQ(refused.error().code, ErrorCode::no_space);
 }
 
+// A change that cannot be stored is taken back: the error answer is what is in effect.
+TEST_F(ControlAuditTest, AChangeThatCannotBeStoredIsTakenBack) {
+  runner = start_runner({campaign("A", "10/s", 1, "acme")});
+  run_for(milliseconds(20));
+  store.fail_next_writes(1, make_error("map full", ErrorCode::no_space));
+  ASSERT_FALSE(apply(campaign_request("A", ControlAction::pause)));
+  store.fail_next_writes(1, make_error("map full", ErrorCode::no_space));
+  ControlRequest group;
+  group.target = ControlTarget::group;
+  group.name = "acme";
+  group.action = ControlAction::pause;
+  ASSERT_FALSE(apply(group));
+  auto all = views();
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_FALSE(all[0].paused);
+  EXPECT_FALSE(all[0].group_paused);
+}
+
 TEST_F(ControlAuditTest, CampaignsListsWhatTheSchedulerKnows) {
   auto night = SendWindow::parse("23:00-23:30", "UTC");
   ASSERT_TRUE(night) << night.error().message;
