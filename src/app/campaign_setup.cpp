@@ -22,12 +22,12 @@ CampaignSetup campaign_setup(const config::Settings& settings) {
   if (window) {
     setup.defaults.window = std::move(*window);
   } else {
-    setup.errors.push_back(settings.config_file + ": default_campaign_window: " +
-                           window.error().message);
+    setup.errors.push_back(settings.config_file +
+                           ": default_campaign_window: " + window.error().message);
   }
   for (const auto& spec : settings.campaigns) {
-    auto c = with_rate(spec.rate.text.empty() ? settings.default_campaign_rate : spec.rate,
-                       spec.burst);
+    auto c =
+        with_rate(spec.rate.text.empty() ? settings.default_campaign_rate : spec.rate, spec.burst);
     c.id = spec.id;
     c.group = spec.group;
     c.priority = spec.priority;
@@ -35,8 +35,8 @@ CampaignSetup campaign_setup(const config::Settings& settings) {
         spec.window.empty() ? settings.default_campaign_window : spec.window,
         spec.time_zone.empty() ? settings.default_campaign_time_zone : spec.time_zone);
     if (!w) {
-      setup.errors.push_back(spec.file + ":" + std::to_string(spec.line) + ": campaign " +
-                             spec.id + ": " + w.error().message);
+      setup.errors.push_back(spec.file + ":" + std::to_string(spec.line) + ": campaign " + spec.id +
+                             ": " + w.error().message);
       continue;
     }
     c.window = std::move(*w);

@@ -19,8 +19,8 @@
 
 #include "campaign_setup.h"
 #include "outbound.h"
-#include "sluice/admin/control_api.h"
 #include "sluice/admin/admin_server.h"
+#include "sluice/admin/control_api.h"
 #include "sluice/admin/queue_api.h"
 #include "sluice/queue/lmdb_queue_store.h"
 #include "sluice/scheduler/queue_runner.h"

@@ -62,7 +62,9 @@ scheduler::ControlRequest decode_limits(const std::string& name, const std::stri
     auto eq = word.find('=');
     if (eq == std::string::npos) continue;
     auto key = word.substr(0, eq), value = word.substr(eq + 1);
-    auto number = [&value] { return static_cast<std::uint32_t>(std::strtoul(value.c_str(), nullptr, 10)); };
+    auto number = [&value] {
+      return static_cast<std::uint32_t>(std::strtoul(value.c_str(), nullptr, 10));
+    };
     if (key == "rate") r.rate = value;
     if (key == "burst") r.burst = number();
     if (key == "hourly") r.hourly_limit = number();
@@ -126,8 +128,8 @@ Result<std::unique_ptr<Outbound>> Outbound::build(const config::Settings& settin
     if (!ledger) return make_error("account " + account.name + ": " + ledger.error().message);
     if (*ledger) {
       if (auto restored = out->throttle_->restore(account.name, **ledger); !restored) {
-        spdlog::error("account {}: unreadable quota ledger ({}); counting from zero",
-                      account.name, restored.error().message);
+        spdlog::error("account {}: unreadable quota ledger ({}); counting from zero", account.name,
+                      restored.error().message);
       }
     }
   }
@@ -142,14 +144,14 @@ Result<std::unique_ptr<Outbound>> Outbound::build(const config::Settings& settin
       *out->pool_, sender_routing(settings.delivery), std::move(by_index),
       settings.delivery.breaker_cool_down, out->throttle_.get());
   // Run-time limits an operator set survive restarts.
-  auto restored = store.scan_state(kAccountControlKey, "", [&](const std::string& key,
-                                                               const std::string& value) {
-    const auto name = key.substr(std::string(kAccountControlKey).size());
-    if (auto changed = out->control_account(decode_limits(name, value)); !changed) {
-      spdlog::warn("account {}: stored limits not applied: {}", name, changed.error().message);
-    }
-    return true;
-  });
+  auto restored = store.scan_state(
+      kAccountControlKey, "", [&](const std::string& key, const std::string& value) {
+        const auto name = key.substr(std::string(kAccountControlKey).size());
+        if (auto changed = out->control_account(decode_limits(name, value)); !changed) {
+          spdlog::warn("account {}: stored limits not applied: {}", name, changed.error().message);
+        }
+        return true;
+      });
   if (!restored) return make_error("cannot read account controls: " + restored.error().message);
   out->heartbeat_interval_ = settings.delivery.heartbeat_interval;
   return out;
@@ -201,7 +203,9 @@ Result<scheduler::AccountChange> Outbound::control_account(const scheduler::Cont
       pool::AccountLimits limits;
       if (!r.rate.empty()) {
         auto rate = config::parse_rate(r.rate);
-        if (!rate) return make_error("bad rate '" + r.rate + "': " + rate.error().message, ErrorCode::invalid);
+        if (!rate)
+          return make_error("bad rate '" + r.rate + "': " + rate.error().message,
+                            ErrorCode::invalid);
         limits.rate = rate->per_second;
         limits.rate_text = rate->text;
       }
@@ -267,10 +271,10 @@ admin::AccountsAccess Outbound::accounts_access(scheduler::QueueRunner& runner) 
     request.name = name;
     request.actor = std::move(actor);
     request.client = std::move(client);
-    runner.controls().apply(request, [this, &runner, done = std::move(done)](
-                                         Result<scheduler::AuditEntry> applied) {
-      runner.post([this, found = applied.ok(), done] { done(found, snapshot()); });
-    });
+    runner.controls().apply(
+        request, [this, &runner, done = std::move(done)](Result<scheduler::AuditEntry> applied) {
+          runner.post([this, found = applied.ok(), done] { done(found, snapshot()); });
+        });
   };
   return access;
 }

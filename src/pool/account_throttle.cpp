@@ -80,8 +80,7 @@ Result<void> AccountThrottle::restore(const std::string& account, std::string_vi
 }
 
 std::optional<StateWrite> AccountThrottle::set_limits(const std::string& account,
-                                                      const AccountLimits& limits,
-                                                      SystemTime now) {
+                                                      const AccountLimits& limits, SystemTime now) {
   auto it = accounts_.find(account);
   if (it == accounts_.end()) return std::nullopt;
   auto& a = it->second;

@@ -19,8 +19,8 @@ scheduler::RouteChoice PoolRouter::pick(const queue::QueuedMessage& message,
   scheduler::RouteChoice choice;
   const auto pool_name = routing_.pool_for(message.sender, message.campaign_group);
   if (auto lease = pool_.lease(pool_name, now, tried)) {
-    scheduler::Route route{transports_[lease->account], lease->account, lease->name,
-                           lease->probe, now, {}};
+    scheduler::Route route{
+        transports_[lease->account], lease->account, lease->name, lease->probe, now, {}};
     if (throttle_) {
       if (auto write = throttle_->take(lease->name, now)) {
         route.state_write.emplace(std::move(write->key), std::move(write->value));

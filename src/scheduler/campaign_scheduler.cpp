@@ -11,10 +11,17 @@ void CampaignScheduler::remove(const std::string& id) {
   if (it == places_.end()) return;
   auto& p = it->second;
   switch (p.where) {
-    case Place::Where::ready: ready_.erase(p.ready); break;
-    case Place::Where::sleeping: sleeping_.erase(p.sleep); break;
-    case Place::Where::blocked: blocked_.erase(p.ready); break;
-    case Place::Where::none: break;
+    case Place::Where::ready:
+      ready_.erase(p.ready);
+      break;
+    case Place::Where::sleeping:
+      sleeping_.erase(p.sleep);
+      break;
+    case Place::Where::blocked:
+      blocked_.erase(p.ready);
+      break;
+    case Place::Where::none:
+      break;
   }
   places_.erase(it);
 }

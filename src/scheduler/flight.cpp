@@ -22,23 +22,24 @@ void QueueRunner::go(const FlightPtr& flight, Route route) {
   if (!route.state_write) return start_leg(flight, std::move(route));
   auto write = std::move(*route.state_write);
   route.state_write.reset();
-  store_.put_state(std::move(write.first), std::move(write.second),
-                   [this, flight, route = std::move(route)](Result<void> written) mutable {
-                     asio::post(strand_, [this, flight, route = std::move(route),
-                                          written = std::move(written)]() mutable {
-                       if (written) return start_leg(flight, std::move(route));
-                       delivery::DeliveryResult result;
-                       result.relay = route.account_name;
-                       const std::string why = "cannot record the quota of account " +
-                                               route.account_name + ": " + written.error().message;
-                       for (const auto& r : flight->pending) {
-                         result.recipients.push_back(
-                             {r, delivery::RecipientOutcome::deferred, "451 4.3.0 " + why, true});
-                       }
-                       result.fault = delivery::AccountFault{delivery::AccountFaultKind::unavailable, why};
-                       leg_done(flight, route, std::move(result));
-                     });
-                   });
+  store_.put_state(
+      std::move(write.first), std::move(write.second),
+      [this, flight, route = std::move(route)](Result<void> written) mutable {
+        asio::post(strand_, [this, flight, route = std::move(route),
+                             written = std::move(written)]() mutable {
+          if (written) return start_leg(flight, std::move(route));
+          delivery::DeliveryResult result;
+          result.relay = route.account_name;
+          const std::string why = "cannot record the quota of account " + route.account_name +
+                                  ": " + written.error().message;
+          for (const auto& r : flight->pending) {
+            result.recipients.push_back(
+                {r, delivery::RecipientOutcome::deferred, "451 4.3.0 " + why, true});
+          }
+          result.fault = delivery::AccountFault{delivery::AccountFaultKind::unavailable, why};
+          leg_done(flight, route, std::move(result));
+        });
+      });
 }
 
 void QueueRunner::start_leg(const FlightPtr& flight, Route route) {

@@ -1,9 +1,9 @@
 #include "sluice/scheduler/queue_runner.h"
 
-#include <limits>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
-#include <spdlog/spdlog.h>
+#include <limits>
 
 #include "campaigns.h"
 #include "delivery_log.h"
@@ -136,7 +136,8 @@ void QueueRunner::schedule() {
   const auto since_refresh = now - refreshed_at_;
   // A full refresh costs one index seek per campaign: with tens of thousands of campaigns it
   // runs less often (new mail is put in line by arrived() meanwhile).
-  const auto refresh_max = settings_.refresh_max * static_cast<long>(1 + c.book.all().size() / 10000);
+  const auto refresh_max =
+      settings_.refresh_max * static_cast<long>(1 + c.book.all().size() / 10000);
   if ((refresh_wanted_ && since_refresh >= settings_.refresh_min) || since_refresh >= refresh_max) {
     refresh_campaigns(now);
   }
@@ -272,9 +273,15 @@ void QueueRunner::count_results(const std::string& campaign,
   for (const auto& r : result.recipients) {
     if (r.account_fault) continue;
     switch (r.outcome) {
-      case delivery::RecipientOutcome::delivered: ++c->sent; break;
-      case delivery::RecipientOutcome::deferred: ++c->deferred; break;
-      case delivery::RecipientOutcome::failed: ++c->bounced; break;
+      case delivery::RecipientOutcome::delivered:
+        ++c->sent;
+        break;
+      case delivery::RecipientOutcome::deferred:
+        ++c->deferred;
+        break;
+      case delivery::RecipientOutcome::failed:
+        ++c->bounced;
+        break;
     }
   }
 }

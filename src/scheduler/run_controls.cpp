@@ -1,11 +1,12 @@
 #include "run_controls.h"
 
+#include <date/date.h>
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
-#include <date/date.h>
 #include <cstdio>
 #include <memory>
-#include <spdlog/spdlog.h>
 
 #include "sluice/config/values.h"
 
@@ -31,7 +32,8 @@ std::string rfc3339(SystemTime t) {
 }
 
 std::string describe(const Campaign& c, bool group_paused) {
-  std::string text = "rate=" + c.effective_rate_text() + " paused=" + (c.control.paused ? "yes" : "no");
+  std::string text =
+      "rate=" + c.effective_rate_text() + " paused=" + (c.control.paused ? "yes" : "no");
   if (group_paused) text += " group_paused=yes";
   return text;
 }
@@ -42,70 +44,6 @@ Result<T> invalid(std::string why) {
 }
 
 }  // namespace
-
-const char* to_string(ControlTarget target) {
-  switch (target) {
-    case ControlTarget::campaign: return "campaign";
-    case ControlTarget::group: return "group";
-    case ControlTarget::account: return "account";
-  }
-  return "?";
-}
-
-const char* to_string(ControlAction action) {
-  switch (action) {
-    case ControlAction::set_rate: return "set_rate";
-    case ControlAction::pause: return "pause";
-    case ControlAction::resume: return "resume";
-    case ControlAction::cancel: return "cancel";
-    case ControlAction::set_limits: return "set_limits";
-    case ControlAction::disable: return "disable";
-    case ControlAction::enable: return "enable";
-  }
-  return "?";
-}
-
-std::string encode_audit(const AuditEntry& e) {
-  return json::serialize(json::object{{"time", to_micros(e.time)},
-                                      {"actor", e.actor},
-                                      {"client", e.client},
-                                      {"target", to_string(e.target)},
-                                      {"name", e.name},
-                                      {"action", to_string(e.action)},
-                                      {"old", e.old_value},
-                                      {"new", e.new_value},
-                                      {"reason", e.reason}});
-}
-
-Result<AuditEntry> decode_audit(const std::string& bytes) {
-  boost::system::error_code ec;
-  auto value = json::parse(bytes, ec);
-  if (ec || !value.is_object()) return invalid<AuditEntry>("undecodable audit record");
-  const auto& o = value.as_object();
-  auto text = [&](const char* k) -> std::string {
-    const auto* v = o.if_contains(k);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-  };
-  AuditEntry e;
-  if (const auto* t = o.if_contains("time"); t && t->is_int64()) e.time = from_micros(t->as_int64());
-  e.actor = text("actor");
-  e.client = text("client");
-  const auto target = text("target");
-  e.target = target == "group" ? ControlTarget::group
-             : target == "account" ? ControlTarget::account
-                                   : ControlTarget::campaign;
-  e.name = text("name");
-  const auto action = text("action");
-  for (auto a : {ControlAction::set_rate, ControlAction::pause, ControlAction::resume,
-                 ControlAction::cancel, ControlAction::set_limits, ControlAction::disable,
-                 ControlAction::enable}) {
-    if (action == to_string(a)) e.action = a;
-  }
-  e.old_value = text("old");
-  e.new_value = text("new");
-  e.reason = text("reason");
-  return e;
-}
 
 std::string QueueRunner::Controls::audit_key(SystemTime t) {
   return kAuditKey + hex16(static_cast<std::uint64_t>(to_micros(t))) +
@@ -241,12 +179,17 @@ Result<AuditEntry> QueueRunner::Controls::change_campaign(
       if (request.expires_in) control.expires = now + *request.expires_in;
       break;
     }
-    case ControlAction::pause: control.paused = true; break;
-    case ControlAction::resume: control.paused = false; break;
+    case ControlAction::pause:
+      control.paused = true;
+      break;
+    case ControlAction::resume:
+      control.paused = false;
+      break;
     case ControlAction::cancel:  // apply() removes the mail
       entry.new_value = "cancelled: its queued mail is removed";
       return entry;
-    default: break;  // refused above
+    default:
+      break;  // refused above
   }
   book.set_override(campaign, control, now);
   entry.new_value = describe(campaign, book.group_paused(campaign.group));
@@ -288,8 +231,8 @@ void QueueRunner::Controls::commit(AuditEntry entry,
                                    std::vector<std::string> erases,
                                    std::function<void(Result<AuditEntry>)> done) {
   spdlog::info("control: {} {} {} by {} from {}: {} -> {}{}", to_string(entry.target), entry.name,
-               to_string(entry.action), entry.actor, entry.client, entry.old_value,
-               entry.new_value, entry.reason.empty() ? "" : " (" + entry.reason + ")");
+               to_string(entry.action), entry.actor, entry.client, entry.old_value, entry.new_value,
+               entry.reason.empty() ? "" : " (" + entry.reason + ")");
   writes.emplace_back(audit_key(entry.time), encode_audit(entry));
   // Every write is one group-committed transaction; the answer waits for all of them.
   struct Pending {
@@ -315,17 +258,18 @@ void QueueRunner::Controls::commit(AuditEntry entry,
 
 void QueueRunner::Controls::restore(SystemTime now) {
   auto& book = runner_.campaigns_->book;
-  auto restored = runner_.store_.scan_state(kCampaignKey, "", [&](const std::string& key,
-                                                                  const std::string& value) {
-    Campaign& campaign = book.get(key.substr(std::string(kCampaignKey).size()), now);
-    book.set_override(campaign, CampaignOverride::decode(value), now);
-    return true;
-  });
+  auto restored = runner_.store_.scan_state(
+      kCampaignKey, "", [&](const std::string& key, const std::string& value) {
+        Campaign& campaign = book.get(key.substr(std::string(kCampaignKey).size()), now);
+        book.set_override(campaign, CampaignOverride::decode(value), now);
+        return true;
+      });
   if (!restored) spdlog::error("cannot read campaign controls: {}", restored.error().message);
-  restored = runner_.store_.scan_state(kGroupKey, "", [&](const std::string& key, const std::string&) {
-    book.set_group_paused(key.substr(std::string(kGroupKey).size()), true);
-    return true;
-  });
+  restored =
+      runner_.store_.scan_state(kGroupKey, "", [&](const std::string& key, const std::string&) {
+        book.set_group_paused(key.substr(std::string(kGroupKey).size()), true);
+        return true;
+      });
   if (!restored) spdlog::error("cannot read group controls: {}", restored.error().message);
 }
 
@@ -406,17 +350,20 @@ void QueueRunner::Controls::audit(AuditQuery query,
     std::string after;
     if (query.since) {
       // Keys sort by time: start just before the first record at `since`.
-      after = kAuditKey + hex16(static_cast<std::uint64_t>(to_micros(*query.since) - 1)) + "ffffffff";
+      after =
+          kAuditKey + hex16(static_cast<std::uint64_t>(to_micros(*query.since) - 1)) + "ffffffff";
     }
-    auto scanned = runner_.store_.scan_state(kAuditKey, after, [&](const std::string&,
-                                                                   const std::string& value) {
-      auto entry = decode_audit(value);
-      if (!entry) return true;
-      if (query.target && entry->target != *query.target) return true;
-      if (!query.name.empty() && entry->name != query.name) return true;
-      entries.push_back(std::move(*entry));
-      return entries.size() < query.limit;
-    });
+    auto scanned = runner_.store_.scan_state(kAuditKey, after,
+                                             [&](const std::string&, const std::string& value) {
+                                               auto entry = decode_audit(value);
+                                               if (!entry) return true;
+                                               if (query.target && entry->target != *query.target)
+                                                 return true;
+                                               if (!query.name.empty() && entry->name != query.name)
+                                                 return true;
+                                               entries.push_back(std::move(*entry));
+                                               return entries.size() < query.limit;
+                                             });
     if (!scanned) return done(scanned.error());
     done(std::move(entries));
   });
