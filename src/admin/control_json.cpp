@@ -7,37 +7,9 @@ namespace sluice::admin {
 using scheduler::ControlAction;
 using scheduler::ControlTarget;
 
-std::string_view target_name(ControlTarget target) {
-  switch (target) {
-    case ControlTarget::campaign:
-      return "campaign";
-    case ControlTarget::group:
-      return "group";
-    case ControlTarget::account:
-      return "account";
-  }
-  return "unknown";
-}
+std::string_view target_name(ControlTarget target) { return scheduler::to_string(target); }
 
-std::string_view action_name(ControlAction action) {
-  switch (action) {
-    case ControlAction::set_rate:
-      return "set_rate";
-    case ControlAction::pause:
-      return "pause";
-    case ControlAction::resume:
-      return "resume";
-    case ControlAction::cancel:
-      return "cancel";
-    case ControlAction::set_limits:
-      return "set_limits";
-    case ControlAction::disable:
-      return "disable";
-    case ControlAction::enable:
-      return "enable";
-  }
-  return "unknown";
-}
+std::string_view action_name(ControlAction action) { return scheduler::to_string(action); }
 
 std::optional<ControlTarget> parse_target(std::string_view name) {
   for (auto target : {ControlTarget::campaign, ControlTarget::group, ControlTarget::account}) {

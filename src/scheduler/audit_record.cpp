@@ -19,38 +19,6 @@ Result<T> invalid(std::string why) {
 
 }  // namespace
 
-const char* to_string(ControlTarget target) {
-  switch (target) {
-    case ControlTarget::campaign:
-      return "campaign";
-    case ControlTarget::group:
-      return "group";
-    case ControlTarget::account:
-      return "account";
-  }
-  return "?";
-}
-
-const char* to_string(ControlAction action) {
-  switch (action) {
-    case ControlAction::set_rate:
-      return "set_rate";
-    case ControlAction::pause:
-      return "pause";
-    case ControlAction::resume:
-      return "resume";
-    case ControlAction::cancel:
-      return "cancel";
-    case ControlAction::set_limits:
-      return "set_limits";
-    case ControlAction::disable:
-      return "disable";
-    case ControlAction::enable:
-      return "enable";
-  }
-  return "?";
-}
-
 std::string encode_audit(const AuditEntry& e) {
   return json::serialize(json::object{{"time", to_micros(e.time)},
                                       {"actor", e.actor},

@@ -21,17 +21,48 @@ namespace sluice::scheduler {
 enum class ControlTarget { campaign, group, account };
 
 enum class ControlAction {
-  set_rate,       // campaign: rate (and burst); optional expiry, then the configured rate returns
-  pause,          // campaign or group
-  resume,         // campaign or group
-  cancel,         // campaign: its queued mail is removed (logged, audited)
-  set_limits,     // account: rate, burst, hourly_limit, daily_limit (each optional)
-  disable,        // account
-  enable,         // account
+  set_rate,    // campaign: rate (and burst); optional expiry, then the configured rate returns
+  pause,       // campaign or group
+  resume,      // campaign or group
+  cancel,      // campaign: its queued mail is removed (logged, audited)
+  set_limits,  // account: rate, burst, hourly_limit, daily_limit (each optional)
+  disable,     // account
+  enable,      // account
 };
 
-const char* to_string(ControlTarget target);
-const char* to_string(ControlAction action);
+// The names the API, sluicectl and the audit log use. Inline, so the admin API needs no link
+// dependency on the scheduler.
+inline const char* to_string(ControlTarget target) {
+  switch (target) {
+    case ControlTarget::campaign:
+      return "campaign";
+    case ControlTarget::group:
+      return "group";
+    case ControlTarget::account:
+      return "account";
+  }
+  return "unknown";
+}
+
+inline const char* to_string(ControlAction action) {
+  switch (action) {
+    case ControlAction::set_rate:
+      return "set_rate";
+    case ControlAction::pause:
+      return "pause";
+    case ControlAction::resume:
+      return "resume";
+    case ControlAction::cancel:
+      return "cancel";
+    case ControlAction::set_limits:
+      return "set_limits";
+    case ControlAction::disable:
+      return "disable";
+    case ControlAction::enable:
+      return "enable";
+  }
+  return "unknown";
+}
 
 struct ControlRequest {
   ControlTarget target = ControlTarget::campaign;
@@ -40,8 +71,8 @@ struct ControlRequest {
   // set_rate / set_limits: values as written ("10/s"); empty means "not given".
   std::string rate;
   std::optional<std::uint32_t> burst;
-  std::optional<std::uint32_t> hourly_limit;  // set_limits
-  std::optional<std::uint32_t> daily_limit;   // set_limits
+  std::optional<std::uint32_t> hourly_limit;       // set_limits
+  std::optional<std::uint32_t> daily_limit;        // set_limits
   std::optional<std::chrono::seconds> expires_in;  // set_rate: temporary change
   std::string reason;
   // Who asked: the admin token's name (never the token) and the client address.
@@ -97,7 +128,8 @@ class ControlService {
   virtual void apply(ControlRequest request, std::function<void(Result<AuditEntry>)> done) = 0;
   virtual void campaigns(std::function<void(std::vector<CampaignView>)> done) = 0;
   virtual void campaign(std::string id, std::function<void(std::optional<CampaignView>)> done) = 0;
-  virtual void audit(AuditQuery query, std::function<void(Result<std::vector<AuditEntry>>)> done) = 0;
+  virtual void audit(AuditQuery query,
+                     std::function<void(Result<std::vector<AuditEntry>>)> done) = 0;
 };
 
 }  // namespace sluice::scheduler
