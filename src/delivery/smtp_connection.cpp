@@ -205,7 +205,9 @@ asio::awaitable<bool> SmtpConnection::write(const std::string& bytes, std::strin
 }
 
 asio::awaitable<std::optional<Result<SmtpReply>>> SmtpConnection::read_reply(std::string& why) {
-  auto buffer = std::make_unique<char[]>(kReadChunk);
+  // One buffer for the life of the connection: a message costs several replies.
+  if (!read_buffer_) read_buffer_ = std::make_unique<char[]>(kReadChunk);
+  char* buffer = read_buffer_.get();
   for (;;) {
     if (auto reply = parser_.next()) co_return reply;
     const auto phase = protocol_.phase();
@@ -214,10 +216,10 @@ asio::awaitable<std::optional<Result<SmtpReply>>> SmtpConnection::read_reply(std
     std::size_t n = 0;
     if (tls_) {
       std::tie(ec, n) =
-          co_await stream_.async_read_some(asio::buffer(buffer.get(), kReadChunk), use_tuple);
+          co_await stream_.async_read_some(asio::buffer(buffer, kReadChunk), use_tuple);
     } else {
       std::tie(ec, n) = co_await stream_.next_layer().async_read_some(
-          asio::buffer(buffer.get(), kReadChunk), use_tuple);
+          asio::buffer(buffer, kReadChunk), use_tuple);
     }
     disarm();
     if (ec) {
@@ -226,7 +228,7 @@ asio::awaitable<std::optional<Result<SmtpReply>>> SmtpConnection::read_reply(std
                              phase_name(phase) + ": " + ec.message();
       co_return std::nullopt;
     }
-    parser_.feed(std::string_view(buffer.get(), n));
+    parser_.feed(std::string_view(buffer, n));
   }
 }
 
@@ -289,10 +291,7 @@ asio::awaitable<action::TransactionDone> SmtpConnection::transact(Transaction tr
   // The protocol always reports a transaction it started; should it not, nothing is lost.
   action::TransactionDone lost;
   lost.fault = events.failed ? *events.failed : unavailable("transaction not completed");
-  for (const auto& r : recipients) {
-    lost.recipients.push_back(
-        {r, RecipientOutcome::deferred, "451 4.3.0 " + lost.fault->reason, true});
-  }
+  lost.recipients = unjudged(recipients, "451 4.3.0 " + lost.fault->reason);
   broken_ = true;
   co_return lost;
 }

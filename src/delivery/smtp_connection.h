@@ -74,6 +74,7 @@ class SmtpConnection : public std::enable_shared_from_this<SmtpConnection> {
   bool implicit_tls_;
   ClientProtocol protocol_;
   ReplyParser parser_;
+  std::unique_ptr<char[]> read_buffer_;  // allocated at the first read
   std::string host_;
   std::uint16_t port_;
   bool verify_;

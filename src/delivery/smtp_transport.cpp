@@ -22,18 +22,9 @@ namespace {
 DeliveryResult faulted(const DeliveryRequest& request, std::string relay, AccountFault fault) {
   DeliveryResult result;
   result.relay = std::move(relay);
-  for (const auto& r : request.recipients) {
-    result.recipients.push_back({r, RecipientOutcome::deferred, "451 4.4.1 " + fault.reason, true});
-  }
+  result.recipients = unjudged(request.recipients, "451 4.4.1 " + fault.reason);
   result.fault = std::move(fault);
   return result;
-}
-
-bool nothing_judged(const action::TransactionDone& done) {
-  for (const auto& r : done.recipients) {
-    if (!r.account_fault) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -124,7 +115,7 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<SmtpTransport::Impl> {
         }
       }
       auto result = co_await connection->transact(transaction);
-      if (reused && result.fault && nothing_judged(result)) {
+      if (reused && result.fault && nothing_judged(result.recipients)) {
         connection->close();
         connection.reset();
         continue;

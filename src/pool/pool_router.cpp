@@ -4,15 +4,6 @@
 
 namespace sluice::pool {
 
-namespace {
-
-bool nothing_judged(const delivery::DeliveryResult& result) {
-  return std::all_of(result.recipients.begin(), result.recipients.end(),
-                     [](const delivery::RecipientResult& r) { return r.account_fault; });
-}
-
-}  // namespace
-
 scheduler::RouteChoice PoolRouter::pick(const queue::QueuedMessage& message,
                                         const std::unordered_set<std::string>& tried,
                                         SystemTime now) {
@@ -66,7 +57,7 @@ void PoolRouter::finished(const scheduler::Route& route, const delivery::Deliver
   // The upstream took nothing: the quota reserved for this message is handed back in memory.
   // The ledger on disk keeps counting it until the account's next reservation is written,
   // which only ever over-counts (and so can never let the quota be exceeded).
-  if (throttle_ && nothing_judged(result)) {
+  if (throttle_ && delivery::nothing_judged(result.recipients)) {
     throttle_->give_back(route.account_name, route.taken_at, now);
   }
   pool_.release(Lease{route.account, route.account_name, route.probe}, result, now);

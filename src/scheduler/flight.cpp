@@ -32,10 +32,7 @@ void QueueRunner::go(const FlightPtr& flight, Route route) {
           result.relay = route.account_name;
           const std::string why = "cannot record the quota of account " + route.account_name +
                                   ": " + written.error().message;
-          for (const auto& r : flight->pending) {
-            result.recipients.push_back(
-                {r, delivery::RecipientOutcome::deferred, "451 4.3.0 " + why, true});
-          }
+          result.recipients = delivery::unjudged(flight->pending, "451 4.3.0 " + why);
           result.fault = delivery::AccountFault{delivery::AccountFaultKind::unavailable, why};
           leg_done(flight, route, std::move(result));
         });

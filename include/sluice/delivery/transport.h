@@ -53,6 +53,24 @@ struct DeliveryResult {
   std::optional<AccountFault> fault;        // set when the account failed during this attempt
 };
 
+// Every recipient deferred as not judged (account_fault), with the same reply: what a delivery
+// reports when the account or its connection failed before any recipient was decided.
+inline std::vector<RecipientResult> unjudged(const std::vector<std::string>& recipients,
+                                             const std::string& reply) {
+  std::vector<RecipientResult> results;
+  results.reserve(recipients.size());
+  for (const auto& r : recipients) results.push_back({r, RecipientOutcome::deferred, reply, true});
+  return results;
+}
+
+// True when no recipient was decided by an upstream (all account_fault, or none at all).
+inline bool nothing_judged(const std::vector<RecipientResult>& results) {
+  for (const auto& r : results) {
+    if (!r.account_fault) return false;
+  }
+  return true;
+}
+
 class Transport {
  public:
   using Done = std::function<void(DeliveryResult)>;

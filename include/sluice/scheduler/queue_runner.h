@@ -131,13 +131,12 @@ class QueueRunner {
   std::atomic<bool> wake_pending_{false};
   std::mutex arrivals_mutex_;
   std::vector<std::string> arrivals_;  // guarded by arrivals_mutex_: campaigns with new mail
-  bool stopping_ = false;     // strand only
-  bool timer_armed_ = false;  // strand only
-  SystemTime armed_until_{};  // strand only
-  SystemTime busy_until_{};   // strand only
-  SystemTime refreshed_at_{};  // strand only
-  bool refresh_wanted_ = true;  // strand only: new mail arrived since the last refresh
-  std::size_t completions_ = 0;  // strand only: slots freed since the last schedule()
+  bool stopping_ = false;              // strand only
+  bool timer_armed_ = false;           // strand only
+  SystemTime armed_until_{};           // strand only
+  SystemTime refreshed_at_{};          // strand only
+  bool refresh_wanted_ = true;         // strand only: new mail arrived since the last refresh
+  std::size_t completions_ = 0;        // strand only: slots freed since the last schedule()
   std::unique_ptr<Campaigns> campaigns_;
 };
 
