@@ -116,6 +116,8 @@ struct CampaignView {
   std::uint64_t sent = 0;      // recipients delivered since start
   std::uint64_t deferred = 0;  // recipient deferrals since start
   std::uint64_t bounced = 0;
+  std::uint64_t in_flight = 0;          // messages of the campaign being delivered now
+  std::optional<SystemTime> last_sent;  // the last recipient delivered, if any since start
 };
 
 // Implemented by the scheduler; every callback may run on any thread. Errors: invalid (bad

@@ -19,6 +19,7 @@
 #include "sluice/config/network.h"
 #include "sluice/mail/queue_id.h"
 #include "sluice/queue/queue_store.h"
+#include "sluice/smtpd/inbound_events.h"
 #include "sluice/smtpd/server_protocol.h"
 
 namespace sluice::smtpd {
@@ -36,6 +37,8 @@ struct SmtpdContext {
   // thread-safe and cheap.
   std::function<void(const std::string& campaign)> on_enqueued;
   std::atomic<std::uint32_t> connections{0};
+  // Metrics; null: none. Must be thread-safe (smtpd/inbound_events.h).
+  InboundEvents* events = nullptr;
 };
 
 class Listener {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,16 +29,59 @@ struct ProtocolLimits {
   std::uint32_t hard_error_limit = 20;
   std::string campaign_header = "X-Campaign-ID";
   std::string campaign_group_header = "X-Campaign-Group";
+  // STARTTLS (RFC 3207): offered when the shell has a certificate and the level is not none;
+  // with require_tls (smtpd_tls_security_level = encrypt) every command but EHLO/HELO, NOOP,
+  // RSET, QUIT and STARTTLS gets "530 5.7.0 Must issue a STARTTLS command first".
+  bool tls_offered = false;
+  bool require_tls = false;
+  // SMTP AUTH PLAIN and LOGIN (RFC 4954): offered when auth_enabled, and before TLS only when
+  // !auth_requires_tls (smtpd_tls_auth_only = no). When auth_enabled, a client that is neither
+  // authenticated nor allowed to relay by address gets "530 5.7.0 Authentication required" at
+  // MAIL; without AUTH such a client gets "554 5.7.1 ... Relay access denied" at RCPT.
+  bool auth_enabled = false;
+  bool auth_requires_tls = true;
+  // smtpd_sender_login_maps: which envelope senders an authenticated user may use. Null: any.
+  // Called with (user, sender address; "" for <>); false gives "553 5.7.1 <sender>: Sender
+  // address rejected: not owned by user USER".
+  std::function<bool(std::string_view user, std::string_view sender)> sender_allowed;
 };
 
 struct ClientInfo {
   std::string address;     // numeric client address, for Received and logs
-  bool may_relay = false;  // decided by the relay policy when the connection arrives
+  bool may_relay = false;  // decided by the relay policy when the connection arrives (mynetworks)
+  bool tls_active = false; // the connection is already encrypted (SMTPS, smtpd_tls_wrappermode)
 };
 
 // Send these bytes (one or more complete reply lines, CRLF-terminated) to the client.
 struct SendReply {
   std::string text;
+  // The reply code when this reply refuses a step of a mail transaction (MAIL, RCPT, DATA/BDAT,
+  // end of data, a failed commit, relay or authentication refusals): the shell counts it in
+  // sluice_messages_rejected_total{code}. 0 for every other reply.
+  std::uint16_t rejected = 0;
+};
+
+// STARTTLS was accepted ("220 2.0.0 Ready to start TLS" is in the SendReply before this
+// action): flush the replies, run the TLS handshake as server, then call tls_started(). Every
+// byte the client sent after the STARTTLS line has already been discarded (the STARTTLS
+// injection class, CVE-2011-0411); the shell must not feed the protocol anything it read
+// before the handshake either.
+struct StartTls {};
+
+// AUTH gave a user name and password: check them (slowly, off the I/O thread; failures are
+// rate-limited per client by the shell), then call auth_finished(). No further input is
+// processed until then.
+struct VerifyCredentials {
+  std::string user;
+  std::string password;
+};
+
+// How the check asked for by VerifyCredentials ended.
+struct AuthOutcome {
+  bool ok = false;
+  // The client had too many failed attempts recently: "454 4.7.0 Too many failed
+  // authentication attempts, try again later" instead of "535 5.7.8 ...".
+  bool locked_out = false;
 };
 
 // A complete message passed every check: commit it durably, then call commit_finished().
@@ -52,7 +96,7 @@ struct CommitMessage {
 // Close the connection after sending everything queued before this action.
 struct CloseConnection {};
 
-using Action = std::variant<SendReply, CommitMessage, CloseConnection>;
+using Action = std::variant<SendReply, CommitMessage, CloseConnection, StartTls, VerifyCredentials>;
 
 // How the commit of the last CommitMessage ended.
 struct CommitOutcome {
@@ -78,6 +122,17 @@ class ServerProtocol {
   // Reports the commit asked for by the last CommitMessage; appends its reply and the actions
   // of any input buffered behind it.
   void commit_finished(const CommitOutcome& outcome, std::vector<Action>& out);
+
+  // Reports the TLS handshake asked for by StartTls. ok: the session starts over as RFC 3207
+  // says (no HELO, no transaction, no authentication; the client must EHLO again) with TLS
+  // active. !ok: a CloseConnection (nothing can be sent: the stream is in an unknown state).
+  void tls_started(bool ok, std::vector<Action>& out);
+  // Reports the check asked for by VerifyCredentials; appends "235 2.7.0 Authentication
+  // successful", "535 5.7.8 Error: authentication failed" or the locked-out reply.
+  void auth_finished(const AuthOutcome& outcome, std::vector<Action>& out);
+  // The authenticated user, or empty.
+  const std::string& authenticated_user() const;
+  bool tls_active() const;
 
   // The reply for a client that exceeded smtpd_timeout ("421 4.4.2 ..."), to send before closing.
   std::string timeout_reply() const;
