@@ -106,7 +106,9 @@ Result<std::string_view> strip_source_route(std::string_view mailbox, bool allow
     if (hop.size() < 2 || hop.front() != '@' || !is_valid_domain(hop.substr(1), allow_utf8)) {
       return invalid("bad source route");
     }
-    route.remove_prefix(comma == std::string_view::npos ? route.size() : comma + 1);
+    if (comma == std::string_view::npos) break;
+    route.remove_prefix(comma + 1);
+    if (route.empty()) return invalid("bad source route");  // a trailing comma
   }
   return mailbox.substr(colon + 1);
 }

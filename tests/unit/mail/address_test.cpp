@@ -32,6 +32,9 @@ TEST(Address, SourceRoutesAreStripped) {
   EXPECT_FALSE(parse_path("<@a.test u@d.test>", false));
   EXPECT_FALSE(parse_path("<@:u@d.test>", false));
   EXPECT_FALSE(parse_path("<@a..b:u@d.test>", false));
+  EXPECT_FALSE(parse_path("<@a.test,:u@d.test>", false));  // a trailing comma
+  EXPECT_FALSE(parse_path("<@a.test,,@b.test:u@d.test>", false));
+  EXPECT_FALSE(parse_path("<@a.test:>", false));
 }
 
 TEST(Address, QuotedLocalParts) {
@@ -40,6 +43,15 @@ TEST(Address, QuotedLocalParts) {
   EXPECT_EQ(mailbox_of("<\"a>b\"@x.test>"), "\"a>b\"@x.test");
   EXPECT_FALSE(parse_path("<\"unterminated@x.test>", false));
   EXPECT_FALSE(parse_path("<\"a\"b@x.test>", false));
+  EXPECT_EQ(mailbox_of("<\"\"@x.test>"), "\"\"@x.test");              // RFC 5321 allows it empty
+  EXPECT_EQ(mailbox_of("<\"a\\\\b\"@x.test>"), "\"a\\\\b\"@x.test");  // an escaped backslash
+  EXPECT_FALSE(parse_path("<\"a\\\"@x.test>", false));                // the closing quote escaped
+  EXPECT_FALSE(parse_path("<\"a\\", false));
+  EXPECT_FALSE(parse_path("<\"a\tb\"@x.test>", true));  // qtext has no controls
+  EXPECT_FALSE(parse_path("<\"\xe7\x94\xa8\"@x.test>", false));
+  EXPECT_EQ(mailbox_of("<\"\xe7\x94\xa8 x\"@x.test>", true),
+            "\"\xe7\x94\xa8 x\"@x.test");                          // RFC 6531
+  EXPECT_FALSE(parse_path("<\"a\\\xe7\x94\xa8\"@x.test>", true));  // quoted-pair is ASCII only
 }
 
 TEST(Address, AddressLiterals) {
