@@ -1,5 +1,5 @@
 """Hostile clients against the running daemon: 100 000 pipelined RCPT commands, NUL bytes in
-commands and data, a flood of connections, relay attempts from outside mynetworks, a trickling
+commands and data, a client that never reads its replies, a flood of connections, relay attempts from outside mynetworks, a trickling
 client beside an honest slow one. Each case checks the exact replies and that the daemon then
 serves an ordinary client. (Smuggling, the 10 MB line and the per-line timeout alone are in
 test_smtp_inbound.py.)"""
@@ -211,6 +211,34 @@ def _honest_slow_client(port, result):
     result["elapsed"] = time.monotonic() - started
 
 
+def test_client_that_never_reads_its_replies_is_dropped():
+    # Pipelined NOOPs, no reply ever read: once the socket buffers are full the daemon stops
+    # reading (back-pressure, no unbounded reply buffer) and the 2 s deadline ends the session.
+    d = start("smtpd_timeout=2s")
+    try:
+        c = RawClient(d.smtp_port, timeout=10)
+        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        started, sent, stopped = time.monotonic(), 0, None
+        burst = b"NOOP\r\n" * 10000
+        while time.monotonic() - started < 20 and sent < 200 * len(burst):
+            try:
+                c.sock.sendall(burst)
+            except OSError as e:  # reset by the daemon's close, or our send blocked 10 s
+                stopped = e
+                break
+            sent += len(burst)
+        elapsed = time.monotonic() - started
+        print(f"sent {sent} bytes before the daemon dropped us after {elapsed:.1f}s", flush=True)
+        assert isinstance(stopped, (ConnectionResetError, BrokenPipeError)), stopped
+        assert elapsed < 15 and sent < 100 * len(burst), (elapsed, sent)
+        c.close()
+        assert "timeout after 2s from [127.0.0.1]" in d.read_log()
+        still_serves(d)
+        assert d.stop() == 0
+    finally:
+        d.cleanup()
+
+
 def test_flood_of_connections_beyond_smtpd_max_connections():
     d = start("smtpd_max_connections=4")
     try:
@@ -258,4 +286,5 @@ if __name__ == "__main__":
                test_nul_bytes_in_commands_are_refused_and_in_data_kept,
                test_relay_attempt_from_outside_mynetworks,
                test_trickling_client_dropped_while_an_honest_slow_one_is_served,
+               test_client_that_never_reads_its_replies_is_dropped,
                test_flood_of_connections_beyond_smtpd_max_connections])
