@@ -1,9 +1,7 @@
 """Hostile clients against the running daemon: 100 000 pipelined RCPT commands, NUL bytes in
-commands and data, a client that never reads its replies, a flood of connections, relay attempts from outside mynetworks, a trickling
-client beside an honest slow one. Each case checks the exact replies and that the daemon then
-serves an ordinary client. (Smuggling, the 10 MB line and the per-line timeout alone are in
-test_smtp_inbound.py.)"""
-import smtplib
+commands and data, a client that never reads its replies, a flood of connections. Each case
+checks the exact replies and that the daemon then serves an ordinary client. (Smuggling, relay
+from outside mynetworks, the 10 MB line and the trickling client are in test_smtp_inbound.py.)"""
 import socket
 import threading
 import time
@@ -113,104 +111,6 @@ def test_nul_bytes_in_commands_are_refused_and_in_data_kept():
         d.cleanup()
 
 
-def test_relay_attempt_from_outside_mynetworks():
-    # The test connects from 127.0.0.1; only 127.0.0.2 may relay.
-    d = start("mynetworks=127.0.0.2/32")
-    try:
-        c = RawClient(d.smtp_port)
-        greet(c)
-        c.send(b"MAIL FROM:<a@b.test>\r\nRCPT TO:<victim@example.com>\r\n"
-               b"RCPT TO:<Other@Example.COM>\r\nDATA\r\n")
-        assert replies(c, 4) == ["250 2.1.0 Ok", "554 5.7.1 <victim@example.com>: Relay access denied",
-                                 "554 5.7.1 <Other@Example.COM>: Relay access denied",
-                                 "503 5.5.1 Error: need RCPT command"]
-        # Each denial counts against smtpd_hard_error_limit (20): 3 so far, 17 more close it.
-        c.send(b"RCPT TO:<victim@example.com>\r\n" * 17)
-        got = replies(c, 18)
-        assert got[:17] == ["554 5.7.1 <victim@example.com>: Relay access denied"] * 17, got
-        assert got[17] == TOO_MANY_ERRORS, got[17]
-        assert c.closed()
-        c.close()
-        # A client inside mynetworks (bound to 127.0.0.2) relays through the same daemon.
-        s = smtplib.SMTP(timeout=10, source_address=("127.0.0.2", 0))
-        try:
-            s.connect("127.0.0.1", d.smtp_port)
-            s.ehlo("inside.test")
-            assert s.mail("a@b.test")[0] == 250
-            assert s.rcpt("friend@example.com")[0] == 250
-            code, text = s.data(b"Subject: inside\r\n\r\nrelayed\r\n")
-            assert code == 250 and b"queued as" in text, text
-        finally:
-            s.quit()
-        wait_until(lambda: len(d.delivered_files()) == 1, timeout=30, what="the allowed relay")
-        assert "friend@example.com" in open(d.delivered_files()[0], "rb").read().decode()
-        assert d.stop() == 0
-    finally:
-        d.cleanup()
-
-
-def test_trickling_client_dropped_while_an_honest_slow_one_is_served():
-    d = start("smtpd_timeout=2s")
-    try:
-        result = {}
-        honest = threading.Thread(target=_honest_slow_client, args=(d.smtp_port, result))
-        honest.start()
-        # One byte per second: no line ever completes, so the per-line deadline (2 s) ends it.
-        c = RawClient(d.smtp_port, timeout=15)
-        assert c.reply()[0] == 220
-        started = time.monotonic()
-        dropped = None
-        for ch in b"EHLO slow.example.com\r\n":
-            try:
-                c.send(bytes([ch]))
-            except OSError:
-                break
-            c.sock.settimeout(1.0)
-            try:
-                dropped = c.reply()
-                break
-            except socket.timeout:
-                pass
-            if time.monotonic() - started > 8:
-                break
-        elapsed = time.monotonic() - started
-        assert dropped == (421, "421 4.4.2 relay.test Error: timeout exceeded"), dropped
-        assert 1.5 <= elapsed <= 6, elapsed
-        assert c.closed()
-        c.close()
-        honest.join(timeout=30)
-        # Six lines 1.2 s apart: the session lasted well past smtpd_timeout, each line within it.
-        assert result.get("error") is None, result
-        assert result["elapsed"] > 5, result
-        wait_until(lambda: len(d.delivered_files()) == 1, timeout=30, what="the slow client's mail")
-        assert d.stop() == 0
-    finally:
-        d.cleanup()
-
-
-def _honest_slow_client(port, result):
-    """Each line in two halves 0.6 s apart, the next line 0.6 s later: slow, never idle 2 s."""
-    started = time.monotonic()
-    try:
-        c = RawClient(port, timeout=15)
-        assert c.reply()[0] == 220
-        for line, expect in ((b"EHLO honest.test", 250), (b"MAIL FROM:<slow@b.test>", 250),
-                             (b"RCPT TO:<patient@example.com>", 250), (b"DATA", 354),
-                             (b"Subject: slow\r\n\r\nslowly but surely\r\n.", 250),
-                             (b"QUIT", 221)):
-            half = len(line) // 2
-            c.send(line[:half])
-            time.sleep(0.6)
-            c.send(line[half:] + b"\r\n")
-            code, text = c.reply()
-            assert code == expect, (line, code, text)
-            time.sleep(0.6)
-        c.close()
-    except Exception as e:  # reported by the test
-        result["error"] = repr(e)
-    result["elapsed"] = time.monotonic() - started
-
-
 def test_client_that_never_reads_its_replies_is_dropped():
     # Pipelined NOOPs, no reply ever read: once the socket buffers are full the daemon stops
     # reading (back-pressure, no unbounded reply buffer) and the 2 s deadline ends the session.
@@ -284,7 +184,5 @@ def _greeting(port):
 if __name__ == "__main__":
     run_tests([test_100000_pipelined_rcpt_hit_the_recipient_and_error_limits,
                test_nul_bytes_in_commands_are_refused_and_in_data_kept,
-               test_relay_attempt_from_outside_mynetworks,
-               test_trickling_client_dropped_while_an_honest_slow_one_is_served,
                test_client_that_never_reads_its_replies_is_dropped,
                test_flood_of_connections_beyond_smtpd_max_connections])

@@ -1,6 +1,8 @@
 """The inbound SMTP server against raw and library clients: relay control, smuggling, limits,
 pipelining, per-line timeouts, and that the daemon keeps serving afterwards."""
 import smtplib
+import socket
+import threading
 import time
 
 from harness import RawClient, Sluice, run_tests, send, wait_until
@@ -13,20 +15,51 @@ def ehlo(c):
     assert code == 250 and "PIPELINING" in text and "CHUNKING" in text, text
 
 
+def replies(c, count):
+    return [c.reply()[1] for _ in range(count)]
+
+
+TOO_MANY_ERRORS = "421 4.7.0 relay.test Error: too many errors"
+
+
 def start(*overrides, extra=""):
     return Sluice(extra=extra).start(*overrides)
 
 
 def test_relay_denied_outside_mynetworks():
-    d = start("mynetworks=10.0.0.0/8")
+    # The test connects from 127.0.0.1; only 127.0.0.2 may relay.
+    d = start("mynetworks=127.0.0.2/32")
     try:
-        with smtplib.SMTP("127.0.0.1", d.smtp_port, timeout=10) as s:
-            s.ehlo("outside.test")
-            s.mail("a@b.test")
-            code, text = s.rcpt("victim@example.com")
-            assert code == 554 and b"5.7.1" in text and b"Relay access denied" in text, (code, text)
+        c = RawClient(d.smtp_port)
+        ehlo(c)
+        c.send(b"MAIL FROM:<a@b.test>\r\nRCPT TO:<victim@example.com>\r\n"
+               b"RCPT TO:<Other@Example.COM>\r\nDATA\r\n")
+        assert replies(c, 4) == ["250 2.1.0 Ok", "554 5.7.1 <victim@example.com>: Relay access denied",
+                                 "554 5.7.1 <Other@Example.COM>: Relay access denied",
+                                 "503 5.5.1 Error: need RCPT command"]
+        # Each denial counts against smtpd_hard_error_limit (20): 3 so far, 17 more close it.
+        c.send(b"RCPT TO:<victim@example.com>\r\n" * 17)
+        got = replies(c, 18)
+        assert got[:17] == ["554 5.7.1 <victim@example.com>: Relay access denied"] * 17, got
+        assert got[17] == TOO_MANY_ERRORS, got[17]
+        assert c.closed()
+        c.close()
+        # A client inside mynetworks (bound to 127.0.0.2) relays through the same daemon.
+        s = smtplib.SMTP(timeout=10, source_address=("127.0.0.2", 0))
+        try:
+            s.connect("127.0.0.1", d.smtp_port)
+            s.ehlo("inside.test")
+            assert s.mail("a@b.test")[0] == 250
+            assert s.rcpt("friend@example.com")[0] == 250
+            code, text = s.data(b"Subject: inside\r\n\r\nrelayed\r\n")
+            assert code == 250 and b"queued as" in text, text
+        finally:
+            s.quit()
+        wait_until(lambda: len(d.delivered_files()) == 1, timeout=30, what="the allowed relay")
+        assert "friend@example.com" in open(d.delivered_files()[0], "rb").read().decode()
+        assert d.stop() == 0
     finally:
-        d.stop(); d.cleanup()
+        d.cleanup()
 
 
 BARE_LF = "550 5.5.2 Error: bare <LF> received"
@@ -106,28 +139,65 @@ def test_size_limit_and_recipient_limit():
 
 
 def test_trickling_client_times_out_per_line():
-    d = start("smtpd_timeout=2s")
+    d = start("smtpd_timeout=3s")
     try:
+        result = {}
+        honest = threading.Thread(target=_honest_slow_client, args=(d.smtp_port, result))
+        honest.start()
+        # One byte per second: no line ever completes, so the per-line deadline (3 s) ends it.
         c = RawClient(d.smtp_port, timeout=15)
         assert c.reply()[0] == 220
         started = time.monotonic()
-        try:
-            for ch in b"EHLO slow.example.com":  # one byte every 0.5 s, never a full line
+        dropped = None
+        for ch in b"EHLO slow.example.com\r\n":
+            try:
                 c.send(bytes([ch]))
-                time.sleep(0.5)
-                if time.monotonic() - started > 8:
-                    break
-        except OSError:
-            pass
-        code, text = c.reply()
+            except OSError:
+                break
+            c.sock.settimeout(1.0)
+            try:
+                dropped = c.reply()
+                break
+            except socket.timeout:
+                pass
+            if time.monotonic() - started > 8:
+                break
         elapsed = time.monotonic() - started
-        assert text == "421 4.4.2 relay.test Error: timeout exceeded", text
-        assert 1.5 <= elapsed <= 6, elapsed
-        # Others are still served.
-        with smtplib.SMTP("127.0.0.1", d.smtp_port, timeout=10) as s:
-            assert s.noop()[0] == 250
+        assert dropped == (421, "421 4.4.2 relay.test Error: timeout exceeded"), dropped
+        assert 2.5 <= elapsed <= 7, elapsed
+        assert c.closed()
+        c.close()
+        honest.join(timeout=30)
+        # Six lines 1.2 s apart: the session lasted well past smtpd_timeout, each line within it.
+        assert result.get("error") is None, result
+        assert result["elapsed"] > 5, result
+        wait_until(lambda: len(d.delivered_files()) == 1, timeout=30, what="the slow client's mail")
+        assert d.stop() == 0
     finally:
-        d.stop(); d.cleanup()
+        d.cleanup()
+
+
+def _honest_slow_client(port, result):
+    """Each line in two halves 0.6 s apart, the next line 0.6 s later: slow, never idle 3 s."""
+    started = time.monotonic()
+    try:
+        c = RawClient(port, timeout=15)
+        assert c.reply()[0] == 220
+        for line, expect in ((b"EHLO honest.test", 250), (b"MAIL FROM:<slow@b.test>", 250),
+                             (b"RCPT TO:<patient@example.com>", 250), (b"DATA", 354),
+                             (b"Subject: slow\r\n\r\nslowly but surely\r\n.", 250),
+                             (b"QUIT", 221)):
+            half = len(line) // 2
+            c.send(line[:half])
+            time.sleep(0.6)
+            c.send(line[half:] + b"\r\n")
+            code, text = c.reply()
+            assert code == expect, (line, code, text)
+            time.sleep(0.6)
+        c.close()
+    except Exception as e:  # reported by the test
+        result["error"] = repr(e)
+    result["elapsed"] = time.monotonic() - started
 
 
 def peak_rss_kib(pid):
