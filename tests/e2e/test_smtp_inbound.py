@@ -1,9 +1,11 @@
 """The inbound SMTP server against raw and library clients: relay control, smuggling, limits,
 pipelining, per-line timeouts, and that the daemon keeps serving afterwards."""
 import smtplib
+import socket
+import threading
 import time
 
-from harness import RawClient, Sluice, run_tests, wait_until
+from harness import RawClient, Sluice, run_tests, send, wait_until
 
 
 def ehlo(c):
@@ -13,26 +15,65 @@ def ehlo(c):
     assert code == 250 and "PIPELINING" in text and "CHUNKING" in text, text
 
 
+def replies(c, count):
+    return [c.reply()[1] for _ in range(count)]
+
+
+TOO_MANY_ERRORS = "421 4.7.0 relay.test Error: too many errors"
+
+
 def start(*overrides, extra=""):
     return Sluice(extra=extra).start(*overrides)
 
 
 def test_relay_denied_outside_mynetworks():
-    d = start("mynetworks=10.0.0.0/8")
+    # The test connects from 127.0.0.1; only 127.0.0.2 may relay.
+    d = start("mynetworks=127.0.0.2/32")
     try:
-        with smtplib.SMTP("127.0.0.1", d.smtp_port, timeout=10) as s:
-            s.ehlo("outside.test")
-            s.mail("a@b.test")
-            code, text = s.rcpt("victim@example.com")
-            assert code == 554 and b"5.7.1" in text and b"Relay access denied" in text, (code, text)
+        c = RawClient(d.smtp_port)
+        ehlo(c)
+        c.send(b"MAIL FROM:<a@b.test>\r\nRCPT TO:<victim@example.com>\r\n"
+               b"RCPT TO:<Other@Example.COM>\r\nDATA\r\n")
+        assert replies(c, 4) == ["250 2.1.0 Ok", "554 5.7.1 <victim@example.com>: Relay access denied",
+                                 "554 5.7.1 <Other@Example.COM>: Relay access denied",
+                                 "503 5.5.1 Error: need RCPT command"]
+        # Each denial counts against smtpd_hard_error_limit (20): 3 so far, 17 more close it.
+        c.send(b"RCPT TO:<victim@example.com>\r\n" * 17)
+        got = replies(c, 18)
+        assert got[:17] == ["554 5.7.1 <victim@example.com>: Relay access denied"] * 17, got
+        assert got[17] == TOO_MANY_ERRORS, got[17]
+        assert c.closed()
+        c.close()
+        # A client inside mynetworks (bound to 127.0.0.2) relays through the same daemon.
+        s = smtplib.SMTP(timeout=10, source_address=("127.0.0.2", 0))
+        try:
+            s.connect("127.0.0.1", d.smtp_port)
+            s.ehlo("inside.test")
+            assert s.mail("a@b.test")[0] == 250
+            assert s.rcpt("friend@example.com")[0] == 250
+            code, text = s.data(b"Subject: inside\r\n\r\nrelayed\r\n")
+            assert code == 250 and b"queued as" in text, text
+        finally:
+            s.quit()
+        wait_until(lambda: len(d.delivered_files()) == 1, timeout=30, what="the allowed relay")
+        assert "friend@example.com" in open(d.delivered_files()[0], "rb").read().decode()
+        assert d.stop() == 0
     finally:
-        d.stop(); d.cleanup()
+        d.cleanup()
+
+
+BARE_LF = "550 5.5.2 Error: bare <LF> received"
+BARE_CR = "550 5.5.2 Error: bare <CR> received"
 
 
 def test_smuggling_variants_are_not_end_of_data():
     d = start()
     try:
-        for variant in (b"\n.\n", b"\r.\r", b"\n.\r\n", b"\r\n.\n"):
+        # The smuggling dots (<LF>.<LF>, <CR>.<CR>, <LF>.<CRLF>, <CR><LF>.<LF>) and bare CR or
+        # LF anywhere else in the body.
+        for variant, expected in ((b"\n.\n", BARE_LF), (b"\r.\r", BARE_CR), (b"\n.\r\n", BARE_LF),
+                                  (b"\r\n.\n", BARE_LF), (b"\r\nhalf\nline\r\n", BARE_LF),
+                                  (b"\r\nhalf\rline\r\n", BARE_CR), (b"\r\nend\r\r\n", BARE_CR)):
             c = RawClient(d.smtp_port)
             ehlo(c)
             c.send(b"MAIL FROM:<a@b.test>\r\nRCPT TO:<r@example.com>\r\nDATA\r\n")
@@ -41,12 +82,16 @@ def test_smuggling_variants_are_not_end_of_data():
             # whole thing is one message with a bare line end, refused, and the session closed.
             c.send(b"Subject: s\r\n\r\nfirst" + variant +
                    b"MAIL FROM:<evil@b.test>\r\nRCPT TO:<smuggled@example.com>\r\nDATA\r\nsmuggled\r\n.\r\n")
-            code, text = c.reply()
-            assert code == 550 and "5.5.2" in text and "bare" in text, (variant, code, text)
-            assert c.closed()
-        assert d.delivered_files() == []
-        time.sleep(0.5)
-        assert "smuggled" not in d.read_log()
+            assert c.reply()[1] == expected, variant
+            assert c.closed(), variant
+        # The daemon serves the next client; its message is the only one ever stored.
+        qid = send(d.smtp_port, ["honest@example.com"], "honest")
+        [path] = wait_until(lambda: d.delivered_files(), what="the honest message")
+        data = open(path, "rb").read()
+        assert qid.encode() in data and b"smuggled" not in data, data
+        wait_until(lambda: d.queued() == [], what="an empty queue")
+        assert len(d.delivered_files()) == 1
+        assert "smuggled" not in d.read_log() and "evil@b.test" not in d.read_log()
     finally:
         d.stop(); d.cleanup()
 
@@ -94,28 +139,70 @@ def test_size_limit_and_recipient_limit():
 
 
 def test_trickling_client_times_out_per_line():
-    d = start("smtpd_timeout=2s")
+    d = start("smtpd_timeout=3s")
     try:
+        result = {}
+        honest = threading.Thread(target=_honest_slow_client, args=(d.smtp_port, result))
+        honest.start()
+        # One byte per second: no line ever completes, so the per-line deadline (3 s) ends it.
         c = RawClient(d.smtp_port, timeout=15)
         assert c.reply()[0] == 220
         started = time.monotonic()
-        try:
-            for ch in b"EHLO slow.example.com":  # one byte every 0.5 s, never a full line
+        dropped = None
+        for ch in b"EHLO slow.example.com\r\n":
+            try:
                 c.send(bytes([ch]))
-                time.sleep(0.5)
-                if time.monotonic() - started > 8:
-                    break
-        except OSError:
-            pass
-        code, text = c.reply()
+            except OSError:
+                break
+            c.sock.settimeout(1.0)
+            try:
+                dropped = c.reply()
+                break
+            except socket.timeout:
+                pass
+            if time.monotonic() - started > 8:
+                break
         elapsed = time.monotonic() - started
-        assert code == 421 and "4.4.2" in text, text
-        assert 1.5 <= elapsed <= 6, elapsed
-        # Others are still served.
-        with smtplib.SMTP("127.0.0.1", d.smtp_port, timeout=10) as s:
-            assert s.noop()[0] == 250
+        assert dropped == (421, "421 4.4.2 relay.test Error: timeout exceeded"), dropped
+        assert 2.5 <= elapsed <= 7, elapsed
+        assert c.closed()
+        c.close()
+        honest.join(timeout=30)
+        # Six lines 1.2 s apart: the session lasted well past smtpd_timeout, each line within it.
+        assert result.get("error") is None, result
+        assert result["elapsed"] > 5, result
+        wait_until(lambda: len(d.delivered_files()) == 1, timeout=30, what="the slow client's mail")
+        assert d.stop() == 0
     finally:
-        d.stop(); d.cleanup()
+        d.cleanup()
+
+
+def _honest_slow_client(port, result):
+    """Each line in two halves 0.6 s apart, the next line 0.6 s later: slow, never idle 3 s."""
+    started = time.monotonic()
+    try:
+        c = RawClient(port, timeout=15)
+        assert c.reply()[0] == 220
+        for line, expect in ((b"EHLO honest.test", 250), (b"MAIL FROM:<slow@b.test>", 250),
+                             (b"RCPT TO:<patient@example.com>", 250), (b"DATA", 354),
+                             (b"Subject: slow\r\n\r\nslowly but surely\r\n.", 250),
+                             (b"QUIT", 221)):
+            half = len(line) // 2
+            c.send(line[:half])
+            time.sleep(0.6)
+            c.send(line[half:] + b"\r\n")
+            code, text = c.reply()
+            assert code == expect, (line, code, text)
+            time.sleep(0.6)
+        c.close()
+    except Exception as e:  # reported by the test
+        result["error"] = repr(e)
+    result["elapsed"] = time.monotonic() - started
+
+
+def peak_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(next(line for line in f if line.startswith("VmHWM:")).split()[1])
 
 
 def test_endless_line_is_bounded():
@@ -123,13 +210,18 @@ def test_endless_line_is_bounded():
     try:
         c = RawClient(d.smtp_port)
         ehlo(c)
+        before = peak_rss_kib(d.proc.pid)
         chunk = b"A" * 65536
         for _ in range(160):  # 10 MB without a line end
             c.send(chunk)
         c.send(b"\r\nNOOP\r\n")
-        code, text = c.reply()
-        assert code == 500 and "too long" in text, text
-        assert c.reply()[0] == 250
+        assert c.reply()[1] == "500 5.5.2 Error: line too long"
+        assert c.reply()[1] == "250 2.0.0 Ok"
+        # Dropped as it arrived, never held: the peak resident set grew by far less than 10 MB.
+        growth = peak_rss_kib(d.proc.pid) - before
+        assert growth < 4 * 1024, f"peak RSS grew by {growth} KiB"
+        with smtplib.SMTP("127.0.0.1", d.smtp_port, timeout=10) as s:
+            assert s.noop()[0] == 250
     finally:
         d.stop(); d.cleanup()
 
