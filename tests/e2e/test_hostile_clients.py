@@ -87,12 +87,12 @@ def test_nul_bytes_in_commands_are_refused_and_in_data_kept():
         c = RawClient(d.smtp_port)
         greet(c)
         c.send(b"NOOP\x00\r\nMAIL FROM:<a\x00b@b.test>\r\nMAIL\x00 FROM:<a@b.test>\r\n\x00\r\n")
-        assert replies(c, 4) == ["500 5.5.2 Error: bad syntax"] * 4
+        assert replies(c, 4) == ["501 5.5.2 Syntax error: bare CR, LF or NUL"] * 4
         # No transaction was started by any of them; a clean one works on the same connection.
         c.send(b"RCPT TO:<r@example.com>\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<nul\x00@example.com>\r\n"
                b"RCPT TO:<nul@example.com>\r\nDATA\r\n")
         assert replies(c, 5) == ["503 5.5.1 Error: need MAIL command", "250 2.1.0 Ok",
-                                 "500 5.5.2 Error: bad syntax", "250 2.1.5 Ok",
+                                 "501 5.5.2 Syntax error: bare CR, LF or NUL", "250 2.1.5 Ok",
                                  "354 End data with <CR><LF>.<CR><LF>"]
         # In the body a NUL is content (as in Postfix, whose message_reject_characters is empty
         # by default): stored and delivered byte for byte.
