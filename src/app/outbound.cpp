@@ -78,11 +78,13 @@ scheduler::ControlRequest decode_limits(const std::string& name, const std::stri
 Result<std::unique_ptr<Outbound>> Outbound::build(const config::Settings& settings,
                                                   asio::io_context& io,
                                                   asio::any_io_executor blocking,
-                                                  const Clock& clock, queue::QueueStore& store) {
+                                                  const Clock& clock, queue::QueueStore& store,
+                                                  OutboundObservers observers) {
   std::unique_ptr<Outbound> out(new Outbound(clock));
   out->io_ = &io;
   dns::ResolverOptions resolver_options;
   resolver_options.servers = settings.delivery.dns_servers;
+  resolver_options.events = observers.resolver;
   auto resolver = dns::CaresResolver::create(asio::make_strand(io), resolver_options);
   if (!resolver) return make_error("DNS resolver: " + resolver.error().message);
   out->resolver_ = std::move(*resolver);
@@ -97,9 +99,9 @@ Result<std::unique_ptr<Outbound>> Outbound::build(const config::Settings& settin
       if (!maildir) return make_error("account " + account.name + ": " + maildir.error().message);
       transport = std::move(*maildir);
     } else {
-      delivery::SmtpTransportOptions options{account, settings.smtpd.myhostname,
-                                             settings.smtp_tls_ca_file,
-                                             smtp_timeouts(settings.delivery)};
+      delivery::SmtpTransportOptions options{
+          account, settings.smtpd.myhostname, settings.smtp_tls_ca_file,
+          smtp_timeouts(settings.delivery), observers.connections};
       auto smtp = delivery::SmtpTransport::create(io, *out->resolver_, std::move(options));
       if (!smtp) return make_error("account " + account.name + ": " + smtp.error().message);
       if (account.tls == config::TlsMode::none && account.username) {

@@ -13,6 +13,7 @@
 #include "sluice/common/clock.h"
 #include "sluice/common/result.h"
 #include "sluice/config/settings.h"
+#include "sluice/delivery/connection_events.h"
 #include "sluice/delivery/transport.h"
 #include "sluice/dns/resolver.h"
 #include "sluice/pool/account_pool.h"
@@ -24,6 +25,13 @@
 
 namespace sluice::app {
 
+// Where the outbound stages report, for metrics; each null: nowhere. They must outlive the
+// Outbound.
+struct OutboundObservers {
+  delivery::ConnectionEvents* connections = nullptr;  // every SmtpTransport
+  dns::ResolverEvents* resolver = nullptr;
+};
+
 class Outbound {
  public:
   // `blocking` runs the Maildir transport's file I/O. Quota ledgers and account controls
@@ -31,7 +39,8 @@ class Outbound {
   static Result<std::unique_ptr<Outbound>> build(const config::Settings& settings,
                                                  boost::asio::io_context& io,
                                                  boost::asio::any_io_executor blocking,
-                                                 const Clock& clock, queue::QueueStore& store);
+                                                 const Clock& clock, queue::QueueStore& store,
+                                                 OutboundObservers observers = {});
   ~Outbound();
 
   scheduler::Router& router() { return *router_; }

@@ -48,7 +48,8 @@ void ClientProtocol::State::ready() {
 }
 
 void ClientProtocol::State::end_connection(std::optional<AccountFault> fault,
-                                           const std::string& recipient_reply) {
+                                           const std::string& recipient_reply,
+                                           std::uint16_t recipient_code) {
   if (open) {
     for (std::size_t i = 0; i < open->results.size(); ++i) {
       if (open->verdicts[i] == Verdict::final) continue;
@@ -56,6 +57,7 @@ void ClientProtocol::State::end_connection(std::optional<AccountFault> fault,
       result.outcome = RecipientOutcome::deferred;
       result.account_fault = true;
       result.reply = recipient_reply;
+      result.reply_code = recipient_code;
     }
     if (!open->fault) open->fault = fault ? *fault : unavailable(recipient_reply);
     out.push_back(action::TransactionDone{std::move(open->results), std::move(open->fault)});

@@ -61,8 +61,10 @@ struct ClientProtocol::State {
   void ready();
   // The connection cannot go on: reports an open transaction (every recipient not yet final
   // deferred with account_fault and `recipient_reply`), then Failed, or Close when `fault` is
-  // unset (our own decision to close).
-  void end_connection(std::optional<AccountFault> fault, const std::string& recipient_reply);
+  // unset (our own decision to close). `recipient_code`: the upstream reply behind
+  // recipient_reply, 0 when it is our own words.
+  void end_connection(std::optional<AccountFault> fault, const std::string& recipient_reply,
+                      std::uint16_t recipient_code = 0);
   void protocol_error(std::string what);  // an answer that makes no sense here
 
   // Set-up, probe, quit (client_protocol.cpp).

@@ -15,7 +15,7 @@ action::TransactionDone all_recipients(const Transaction& transaction, Recipient
                                        const std::string& reply, bool account_fault) {
   action::TransactionDone done;
   for (const auto& address : transaction.recipients) {
-    done.recipients.push_back(RecipientResult{address, outcome, reply, account_fault});
+    done.recipients.push_back(RecipientResult{address, outcome, reply, account_fault, 0});
   }
   return done;
 }
@@ -114,7 +114,8 @@ void ClientProtocol::State::on_transaction_reply(Expect step, const SmtpReply& r
   // RFC 5321 3.8: 421 may answer any command and means the server is closing the connection.
   if (reply.code == 421) {
     const auto text = reply.to_string();
-    return end_connection(AccountFault{AccountFaultKind::unavailable, text}, text);
+    return end_connection(AccountFault{AccountFaultKind::unavailable, text}, text,
+                          static_cast<std::uint16_t>(reply.code));
   }
   switch (step) {
     case Expect::rset:
@@ -140,7 +141,8 @@ void ClientProtocol::State::on_rset(const SmtpReply& reply) {
   if (reply.reply_class() != 2) {
     // The upstream cannot even reset: nothing sent on this connection can be trusted.
     const auto text = reply.to_string();
-    return end_connection(AccountFault{AccountFaultKind::unavailable, text}, text);
+    return end_connection(AccountFault{AccountFaultKind::unavailable, text}, text,
+                          static_cast<std::uint16_t>(reply.code));
   }
   if (caps.pipelining) return;
   command(mail_command());
@@ -229,6 +231,7 @@ void ClientProtocol::State::on_message(const SmtpReply& reply) {
 void ClientProtocol::State::judge(std::size_t index, const SmtpReply& reply) {
   auto& result = open->results[index];
   result.reply = reply.to_string();
+  result.reply_code = static_cast<std::uint16_t>(reply.code);
   if (auto fault = account_fault_in(reply)) {
     result.outcome = RecipientOutcome::deferred;
     result.account_fault = true;

@@ -179,6 +179,7 @@ asio::awaitable<bool> SmtpConnection::handshake(std::string& why) {
   disarm();
   if (ec) {
     why = "TLS handshake with " + relay_ + " failed: " + (timed_out_ ? "timed out" : ec.message());
+    tls_failed_ = true;
     co_return false;
   }
   tls_ = true;
@@ -279,6 +280,12 @@ asio::awaitable<ConversationEvents> SmtpConnection::converse(ClientActions first
     } else if (!*reply) {
       push(protocol_.on_io_error("malformed reply from " + relay_ + ": " + reply->error().message));
     } else {
+      // A refusal of our credentials (421 is the server closing, not a verdict on them).
+      const int reply_class = (*reply)->reply_class();
+      if (phase == ClientPhase::auth && (reply_class == 4 || reply_class == 5) &&
+          (*reply)->code != 421) {
+        auth_refused_ = true;
+      }
       push(protocol_.on_reply(**reply));
     }
   }

@@ -53,6 +53,10 @@ class SmtpConnection : public std::enable_shared_from_this<SmtpConnection> {
   std::uint32_t transactions() const { return protocol_.transactions(); }
   // "host[address]:port" once connected, for the relay= of log lines.
   const std::string& relay() const { return relay_; }
+  // What went wrong while opening, for the transport's ConnectionEvents: a TLS handshake (or
+  // certificate check) failed; the upstream answered AUTH with a refusal.
+  bool tls_failed() const { return tls_failed_; }
+  bool auth_refused() const { return auth_refused_; }
   Executor executor() const { return executor_; }
 
  private:
@@ -81,6 +85,8 @@ class SmtpConnection : public std::enable_shared_from_this<SmtpConnection> {
   bool tls_ = false;  // reads and writes go through the TLS layer
   bool timed_out_ = false;
   bool broken_ = false;
+  bool tls_failed_ = false;
+  bool auth_refused_ = false;
   std::uint64_t arm_generation_ = 0;
   std::string relay_;
 };

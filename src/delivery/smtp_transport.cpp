@@ -63,6 +63,13 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<SmtpTransport::Impl> {
                                             options.account.tls_verify);
   }
 
+  // A connection that could not be opened: why, for the events.
+  void report_open_failure(const SmtpConnection& connection) const {
+    if (!options.events) return;
+    if (connection.tls_failed()) options.events->tls_failed(options.account.name);
+    if (connection.auth_refused()) options.events->auth_failed(options.account.name);
+  }
+
   std::shared_ptr<SmtpConnection> take_idle() {
     while (!idle.empty()) {
       auto entry = std::move(idle.back());
@@ -109,6 +116,7 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<SmtpTransport::Impl> {
       if (!connection) {
         connection = make_connection();
         if (auto fault = co_await connection->open(resolver)) {
+          report_open_failure(*connection);
           connection->close();
           done(faulted(request, relay, std::move(*fault)));
           co_return;
@@ -120,6 +128,7 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<SmtpTransport::Impl> {
         connection.reset();
         continue;
       }
+      if (options.events) options.events->connection_used(options.account.name, reused);
       put_back(std::move(connection));
       done(DeliveryResult{relay, std::move(result.recipients), std::move(result.fault)});
       co_return;
@@ -131,6 +140,7 @@ struct SmtpTransport::Impl : std::enable_shared_from_this<SmtpTransport::Impl> {
   asio::awaitable<void> probe(std::function<void(std::optional<AccountFault>)> done) {
     auto connection = make_connection();
     auto fault = co_await connection->open(resolver);
+    if (fault) report_open_failure(*connection);
     if (!fault) fault = co_await connection->probe();
     co_await connection->quit();
     done(std::move(fault));

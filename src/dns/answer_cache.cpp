@@ -4,25 +4,28 @@
 
 namespace sluice::dns {
 
-std::optional<AnswerCache::Answer> AnswerCache::find(const std::string& key, SystemTime now) {
+std::optional<AnswerCache::Answer> AnswerCache::find(const std::string& key, SystemTime now,
+                                                     LookupFailure* failure) {
   auto it = entries_.find(key);
   if (it == entries_.end()) return std::nullopt;
   if (now >= it->second.expires) {
     entries_.erase(it);
     return std::nullopt;
   }
+  if (failure) *failure = it->second.failure;
   return it->second.answer;
 }
 
-void AnswerCache::store(const std::string& key, Answer answer, SystemTime expires, SystemTime now) {
+void AnswerCache::store(const std::string& key, Answer answer, SystemTime expires, SystemTime now,
+                        LookupFailure failure) {
   if (expires <= now) return;
   auto it = entries_.find(key);
   if (it != entries_.end()) {
-    it->second = Entry{std::move(answer), expires};
+    it->second = Entry{std::move(answer), expires, failure};
     return;
   }
   if (entries_.size() >= sweep_at_) sweep(now);
-  entries_.emplace(key, Entry{std::move(answer), expires});
+  entries_.emplace(key, Entry{std::move(answer), expires, failure});
 }
 
 void AnswerCache::sweep(SystemTime now) {

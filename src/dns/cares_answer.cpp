@@ -76,6 +76,22 @@ Error lookup_error(int status, const std::string& host) {
   }
 }
 
+LookupFailure lookup_failure(int status) {
+  switch (status) {
+    case ARES_SUCCESS:
+      return LookupFailure::none;
+    case ARES_ENOTFOUND:
+    case ARES_ENODATA:
+      return LookupFailure::nxdomain;
+    case ARES_ESERVFAIL:
+      return LookupFailure::servfail;
+    case ARES_ETIMEOUT:
+      return LookupFailure::timeout;
+    default:
+      return LookupFailure::other;
+  }
+}
+
 LookupAnswer interpret_answer(int status, const ares_addrinfo* info, const std::string& host,
                               const ResolverOptions& options) {
   if (status == ARES_SUCCESS) {
@@ -88,7 +104,8 @@ LookupAnswer interpret_answer(int status, const ares_addrinfo* info, const std::
     status = ARES_ENODATA;
   }
   bool negative = status == ARES_ENOTFOUND || status == ARES_ENODATA || status == ARES_ESERVFAIL;
-  return {lookup_error(status, host), negative ? options.negative_ttl : seconds(0)};
+  return {lookup_error(status, host), negative ? options.negative_ttl : seconds(0),
+          lookup_failure(status)};
 }
 
 }  // namespace sluice::dns

@@ -12,6 +12,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "answer_cache.h"
 #include "sluice/common/result.h"
 #include "sluice/dns/resolver.h"
 
@@ -19,8 +20,12 @@ namespace sluice::dns {
 
 struct LookupAnswer {
   Result<std::vector<boost::asio::ip::address>> addresses;
-  std::chrono::seconds cache_for{0};  // zero: do not cache
+  std::chrono::seconds cache_for{0};            // zero: do not cache
+  LookupFailure failure = LookupFailure::none;  // why, when there is no address
 };
+
+// The kind of failure an ARES_* status is (ARES_SUCCESS: none).
+LookupFailure lookup_failure(int status);
 
 // IPv4 addresses first, then IPv6, each family in the order given, duplicates dropped.
 std::vector<boost::asio::ip::address> addresses_in_order(const ares_addrinfo_node* nodes);

@@ -30,7 +30,7 @@ struct CaresResolver::Impl : std::enable_shared_from_this<Impl> {
 
   void lookup(const std::string& host, Done done);
   void on_answer(const std::string& key, int status, const ares_addrinfo* info);
-  void finish(Done& done, const AnswerCache::Answer& answer);
+  void finish(Done& done, const AnswerCache::Answer& answer, LookupFailure failure);
   void shutdown();
 
   const asio::any_io_executor executor;
@@ -40,6 +40,8 @@ struct CaresResolver::Impl : std::enable_shared_from_this<Impl> {
   AnswerCache cache;
   // Lookups in flight, by lookup_key(): everyone waiting for that one query.
   std::unordered_map<std::string, std::vector<Done>> waiting;
+  // Set while getaddrinfo() runs: an answer arriving inside it came from the hosts file.
+  bool asking = false;
 
   std::atomic<bool> closed{false};  // set by ~CaresResolver on any thread
   std::atomic<std::uint64_t> lookups{0};
@@ -50,14 +52,17 @@ struct CaresResolver::Impl : std::enable_shared_from_this<Impl> {
 void CaresResolver::Impl::lookup(const std::string& host, Done done) {
   if (closed) return;
   ++lookups;
+  if (options.events) options.events->lookup();
   std::string key = lookup_key(host);
   if (key.empty()) {
-    finish(done, make_error("empty host name", ErrorCode::invalid));
+    finish(done, make_error("empty host name", ErrorCode::invalid), LookupFailure::other);
     return;
   }
-  if (auto cached = cache.find(key, clock.now())) {
+  LookupFailure failure = LookupFailure::none;
+  if (auto cached = cache.find(key, clock.now(), &failure)) {
     ++cache_hits;
-    finish(done, *cached);
+    if (options.events) options.events->cache_hit();
+    finish(done, *cached, failure);
     return;
   }
   auto [entry, first] = waiting.try_emplace(key);
@@ -65,9 +70,11 @@ void CaresResolver::Impl::lookup(const std::string& host, Done done) {
   if (!first) return;
   // Weak: c-ares holds this until the query ends, which must not keep the resolver alive. The
   // answer may run inside getaddrinfo() (hosts file); `entry` is not used after it.
+  asking = true;
   channel->getaddrinfo(key, [weak = weak_from_this(), key](int status, const ares_addrinfo* info) {
     if (auto self = weak.lock()) self->on_answer(key, status, info);
   });
+  asking = false;
 }
 
 void CaresResolver::Impl::on_answer(const std::string& key, int status, const ares_addrinfo* info) {
@@ -77,16 +84,24 @@ void CaresResolver::Impl::on_answer(const std::string& key, int status, const ar
   LookupAnswer answer = interpret_answer(status, info, key, options);
   if (answer.cache_for.count() > 0) {
     SystemTime now = clock.now();
-    cache.store(key, answer.addresses, now + answer.cache_for, now);
+    cache.store(key, answer.addresses, now + answer.cache_for, now, answer.failure);
+  }
+  // Answered within getaddrinfo() itself, with no query sent: the hosts file.
+  if (asking && answer.addresses.ok() && options.events) {
+    for (std::size_t i = 0; i < callers.mapped().size(); ++i) options.events->cache_hit();
   }
   for (auto& done : callers.mapped()) {
     if (closed) return;  // a caller destroyed the resolver from its callback
-    finish(done, answer.addresses);
+    finish(done, answer.addresses, answer.failure);
   }
 }
 
-void CaresResolver::Impl::finish(Done& done, const AnswerCache::Answer& answer) {
-  if (!answer.ok()) ++failures;
+void CaresResolver::Impl::finish(Done& done, const AnswerCache::Answer& answer,
+                                 LookupFailure failure) {
+  if (!answer.ok()) {
+    ++failures;
+    if (options.events) options.events->failure(to_string(failure));
+  }
   done(answer);
 }
 

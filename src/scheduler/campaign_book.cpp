@@ -146,12 +146,62 @@ std::vector<std::pair<std::string, std::string>> CampaignBook::expire_overrides(
   return expired;
 }
 
+namespace {
+
+std::uint64_t* count_of(SchedulerView& view, Waiting waiting) {
+  switch (waiting) {
+    case Waiting::ready:
+      return &view.ready;
+    case Waiting::window:
+      return &view.waiting_window;
+    case Waiting::paused:
+      return &view.paused;
+    case Waiting::none:
+      break;
+  }
+  return nullptr;
+}
+
+// The campaign's due messages not in flight nor parked: as its last due read found them when
+// that read was complete, else its queued messages less those (a long campaign's deferred mail
+// is then counted as due). Never more than its queued mail allows.
+std::uint64_t waiting_messages(const Campaign& c) {
+  if (!c.has_due) return 0;
+  const std::uint64_t busy =
+      std::uint64_t{c.in_flight} - std::min(c.in_flight, c.parking) + c.parked;
+  const std::uint64_t bound = c.queued > busy ? c.queued - busy : 0;
+  return c.due_capped ? bound : std::min(bound, c.due_seen);
+}
+
+}  // namespace
+
+void CampaignBook::recount(Campaign& campaign, SystemTime now) {
+  Waiting now_as = Waiting::none;
+  const std::uint64_t messages = waiting_messages(campaign);
+  if (messages > 0) {
+    if (!campaign.config.id.empty() &&
+        (campaign.control.paused || (!campaign.group.empty() && group_paused(campaign.group)))) {
+      now_as = Waiting::paused;
+    } else if (!campaign.config.window.always_open() && !campaign.config.window.open_at(now)) {
+      now_as = Waiting::window;
+    } else {
+      now_as = Waiting::ready;
+    }
+  }
+  if (auto* before = count_of(waiting_, campaign.counted_as)) *before -= campaign.counted;
+  if (auto* after = count_of(waiting_, now_as)) *after += messages;
+  campaign.counted_as = now_as;
+  campaign.counted = messages;
+}
+
 void CampaignBook::prune(std::size_t keep) {
   if (campaigns_.size() <= keep) return;
-  std::erase_if(campaigns_, [](const auto& entry) {
+  std::erase_if(campaigns_, [this](auto& entry) {
     const Campaign& c = entry.second;
-    return !c.config.id.empty() && c.queued == 0 && c.in_flight == 0 && !c.has_due &&
-           c.control.empty();
+    const bool idle = !c.config.id.empty() && c.queued == 0 && c.in_flight == 0 && !c.has_due &&
+                      c.control.empty() && c.parked == 0;
+    if (idle && c.counted_as != Waiting::none) *count_of(waiting_, c.counted_as) -= c.counted;
+    return idle;
   });
 }
 

@@ -29,6 +29,7 @@ void CampaignScheduler::remove(const std::string& id) {
 void CampaignScheduler::place(Campaign& campaign, SystemTime now) {
   const auto& id = campaign.config.id;
   remove(id);
+  book_.recount(campaign, now);  // its pause or window may be why it moves
   if (!campaign.has_due) return;
   Place p;
   if (book_.may_send(campaign, now)) {

@@ -31,6 +31,8 @@ class CampaignScheduler {
   Campaign* next(SystemTime now);
   // After next(): one message went out (the campaign is charged and goes back in line).
   void sent(Campaign& campaign, SystemTime now);
+  // Placing a campaign also recounts it in the book's waiting counts; after drained() and
+  // blocked() the caller does (they change nothing the counts depend on but has_due).
   // After next(): it has no due mail left; out of line until mark_due.
   void drained(Campaign& campaign);
   // After next(): every account slot was busy; out of line until slots_freed, or `until`.

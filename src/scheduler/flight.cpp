@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -15,6 +16,61 @@
 namespace sluice::scheduler {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// One leg's recipients counted by (result, reply code), so the events hear each pair once. A
+// leg rarely sees more than a few distinct pairs; past kSlots the tally reports and starts
+// over. No allocation.
+class LegTally {
+ public:
+  LegTally(DeliveryEvents& events, const std::string& account)
+      : events_(events), account_(account) {}
+  void add(RecipientResult result, std::uint16_t reply_code) {
+    for (std::size_t i = 0; i < used_; ++i) {
+      if (slots_[i].result == result && slots_[i].reply_code == reply_code) {
+        ++slots_[i].count;
+        return;
+      }
+    }
+    if (used_ == slots_.size()) report();
+    slots_[used_++] = {result, reply_code, 1};
+  }
+  void report() {
+    for (std::size_t i = 0; i < used_; ++i) {
+      events_.recipients(account_, slots_[i].result, slots_[i].reply_code, slots_[i].count);
+    }
+    used_ = 0;
+  }
+
+ private:
+  struct Slot {
+    RecipientResult result = RecipientResult::sent;
+    std::uint16_t reply_code = 0;
+    std::uint32_t count = 0;
+  };
+  static constexpr std::size_t kSlots = 8;
+  DeliveryEvents& events_;
+  const std::string& account_;
+  std::array<Slot, kSlots> slots_{};
+  std::size_t used_ = 0;
+};
+
+// What the queue write makes of a recipient: a deferral past the queue lifetime expires into a
+// bounce, as outcome::apply_delivery_result decides.
+RecipientResult judged_as(const delivery::RecipientResult& r, bool expired) {
+  switch (r.outcome) {
+    case delivery::RecipientOutcome::delivered:
+      return RecipientResult::sent;
+    case delivery::RecipientOutcome::failed:
+      return RecipientResult::bounced;
+    case delivery::RecipientOutcome::deferred:
+      break;
+  }
+  return expired ? RecipientResult::bounced : RecipientResult::deferred;
+}
+
+}  // namespace
 
 // A quota reservation is made durable before the message may use it; if it cannot be, the
 // account is treated as failed for this message (the reservation is handed back).
@@ -48,6 +104,7 @@ void QueueRunner::start_leg(const FlightPtr& flight, Route route) {
   request.smtputf8 = flight->message.smtputf8;
   request.eight_bit = flight->message.eight_bit;
   auto* transport = route.transport;
+  if (events_) events_->attempt(route.account_name);
   transport->deliver(std::move(request), [this, flight, route = std::move(route)](
                                              delivery::DeliveryResult result) mutable {
     asio::post(strand_,
@@ -85,12 +142,21 @@ void QueueRunner::leg_done(const FlightPtr& flight, const Route& route,
     if (next.route) {
       spdlog::info("{}: moving {} recipient(s) from account {} to {}", flight->message.id,
                    moved.size(), route.account_name, next.route->account_name);
+      if (events_) {
+        note_leg(*flight, route.account_name);
+        // A failover spends no attempt, but this account did not deliver them: for its
+        // counts they are deferred (the next account reports what it made of them).
+        LegTally tally(*events_, route.account_name);
+        for (const auto& r : faulted) tally.add(RecipientResult::deferred, r.reply_code);
+        tally.report();
+      }
       flight->pending = std::move(moved);
       go(flight, std::move(*next.route));
       return;
     }
     // No other account now: the recipients wait for one, without spending an attempt.
     for (auto& r : faulted) flight->results.recipients.push_back(std::move(r));
+    if (events_) note_leg(*flight, route.account_name);
     const auto retry_at =
         next.reason == NoRouteReason::unavailable
             ? next.retry_at
@@ -99,7 +165,32 @@ void QueueRunner::leg_done(const FlightPtr& flight, const Route& route,
     return;
   }
   for (auto& r : faulted) flight->results.recipients.push_back(std::move(r));
+  if (events_) note_leg(*flight, route.account_name);
   record(flight, now + std::chrono::seconds(1));
+}
+
+void QueueRunner::note_leg(Flight& flight, const std::string& account) {
+  flight.legs.push_back({account, flight.results.recipients.size()});
+}
+
+// Each leg's recipients as the queue write judges them, and the message's delivery latency
+// when this attempt sent its last pending recipient (`finished`: none is left pending).
+void QueueRunner::report_results(const Flight& flight, SystemTime now, bool expired,
+                                 bool finished) {
+  const auto& recipients = flight.results.recipients;
+  bool sent_any = false;
+  std::size_t begin = 0;
+  for (const auto& leg : flight.legs) {
+    LegTally tally(*events_, leg.account);
+    for (std::size_t i = begin; i < leg.end && i < recipients.size(); ++i) {
+      const auto result = judged_as(recipients[i], expired);
+      sent_any |= result == RecipientResult::sent;
+      tally.add(result, recipients[i].reply_code);
+    }
+    tally.report();
+    begin = leg.end;
+  }
+  if (finished && sent_any) events_->delivered(now - flight.message.arrival);
 }
 
 void QueueRunner::record(const FlightPtr& flight, SystemTime account_retry_at) {
@@ -114,7 +205,12 @@ void QueueRunner::record(const FlightPtr& flight, SystemTime account_retry_at) {
   for (const auto& r : report.recipients) {
     if (r.state == mail::RecipientState::failed) failed_before.insert(r.address);
   }
-  outcome::apply_delivery_result(report, flight->results, policy, now, random01, account_retry_at);
+  const auto reported = outcome::apply_delivery_result(report, flight->results, policy, now,
+                                                       random01, account_retry_at);
+  if (events_) {
+    report_results(*flight, now, now - report.arrival >= policy.maximal_queue_lifetime,
+                   reported != outcome::Disposition::retry);
+  }
   for (auto& r : report.recipients) {
     if (failed_before.contains(r.address))
       r.state = mail::RecipientState::delivered;  // told before

@@ -19,6 +19,13 @@ struct QueueRunner::Flight {
   std::vector<std::string> pending;       // recipients the next leg delivers
   std::unordered_set<std::string> tried;  // accounts that failed this message in this attempt
   delivery::DeliveryResult results;       // every recipient judged so far, all legs
+  // Kept only for the runner's DeliveryEvents: which account's leg each stretch of `results`
+  // came from (results.recipients[previous end, end) are that leg's).
+  struct Leg {
+    std::string account;
+    std::size_t end = 0;
+  };
+  std::vector<Leg> legs;
   std::string campaign() const { return message.campaign; }
 };
 

@@ -43,6 +43,18 @@ void QueueRunner::set_account_control(AccountControl control) {
   campaigns_->account_control = std::move(control);
 }
 
+void QueueRunner::set_events(DeliveryEvents* events) { events_ = events; }
+
+void QueueRunner::view(std::function<void(SchedulerView)> done) {
+  post([this, done = std::move(done)] {
+    expire_parked(clock_.now());
+    SchedulerView view = campaigns_->book.waiting();
+    view.in_flight = in_flight_.size() - parking_;
+    view.waiting_quota = parked_.size();
+    done(view);
+  });
+}
+
 void QueueRunner::start() {
   post([this] {
     campaigns_->controls->restore(clock_.now());
@@ -91,7 +103,10 @@ void QueueRunner::refresh_campaigns(SystemTime now) {
   // Campaigns waiting for an account slot try again at least this often, even when no
   // completion freed one (an account came back, a limit was raised).
   c.scheduler.slots_freed(std::numeric_limits<std::size_t>::max(), now);
-  for (auto& [id, campaign] : c.book.all()) campaign.queued = 0;
+  for (auto& [id, campaign] : c.book.all()) {
+    campaign.queued = 0;
+    c.book.recount(campaign, now);
+  }
   std::string after;
   for (;;) {
     auto list = store_.campaigns(after, 1000);
@@ -102,7 +117,12 @@ void QueueRunner::refresh_campaigns(SystemTime now) {
     for (const auto& q : *list) {
       Campaign& campaign = c.book.get(q.campaign, now);
       campaign.queued = q.active;
-      if (q.earliest_due <= now) c.scheduler.mark_due(campaign, now);
+      if (q.earliest_due <= now) {
+        // Mail came due since its last due read found none.
+        if (!campaign.due_capped && campaign.due_seen == 0) campaign.due_seen = 1;
+        c.scheduler.mark_due(campaign, now);
+      }
+      c.book.recount(campaign, now);
     }
     if (list->size() < 1000) break;
     after = list->back().campaign;
@@ -131,8 +151,11 @@ void QueueRunner::schedule() {
   for (const auto& id : arrivals) {
     Campaign& campaign = c.book.get(id, now);
     ++campaign.queued;
+    if (!campaign.due_capped) ++campaign.due_seen;
     c.scheduler.mark_due(campaign, now);
+    c.book.recount(campaign, now);
   }
+  expire_parked(now);
   const auto since_refresh = now - refreshed_at_;
   // A full refresh costs one index seek per campaign: with tens of thousands of campaigns it
   // runs less often (new mail is put in line by arrived() meanwhile).
@@ -160,6 +183,9 @@ void QueueRunner::schedule() {
       spdlog::error("queue runner: cannot read the due index: {}", due.error().message);
       break;
     }
+    // What the view counts as this campaign's due mail; its in-flight messages are due too.
+    campaign->due_capped = due->size() >= limit;
+    campaign->due_seen = due->size() - std::min<std::size_t>(due->size(), campaign->in_flight);
     std::optional<Dispatch> outcome;
     std::optional<SystemTime> busy_until;
     for (const auto& e : *due) {
@@ -175,7 +201,12 @@ void QueueRunner::schedule() {
     }
     if (!outcome) {
       c.scheduler.drained(*campaign);
+      campaign->due_seen = 0;
+      c.book.recount(*campaign, now);
       continue;
+    }
+    if (*outcome == Dispatch::started || *outcome == Dispatch::parked) {
+      campaign->due_seen -= std::min<std::uint64_t>(campaign->due_seen, 1);
     }
     switch (*outcome) {
       case Dispatch::started:
@@ -184,6 +215,7 @@ void QueueRunner::schedule() {
         break;
       case Dispatch::busy:
         c.scheduler.blocked(*campaign, busy_until);
+        c.book.recount(*campaign, now);
         break;
       case Dispatch::parked:
       case Dispatch::gone:
@@ -261,7 +293,10 @@ void QueueRunner::begin_flight(const mail::QueueId& id, const std::string& campa
 void QueueRunner::finish(const mail::QueueId& id, const std::string& campaign) {
   in_flight_.erase(id);
   --in_flight_count_;
-  if (auto* c = campaigns_->book.find(campaign); c && c->in_flight > 0) --c->in_flight;
+  if (auto* c = campaigns_->book.find(campaign); c && c->in_flight > 0) {
+    --c->in_flight;
+    campaigns_->book.recount(*c, clock_.now());
+  }
   ++completions_;
   schedule();
 }
@@ -275,6 +310,7 @@ void QueueRunner::count_results(const std::string& campaign,
     switch (r.outcome) {
       case delivery::RecipientOutcome::delivered:
         ++c->sent;
+        c->last_sent = clock_.now();
         break;
       case delivery::RecipientOutcome::deferred:
         ++c->deferred;
@@ -295,6 +331,13 @@ void QueueRunner::park(queue::QueuedMessage message, const RouteChoice& choice) 
   const auto campaign = message.campaign;
   spdlog::info("{}: delivery temporarily suspended: {}", id, choice.why);
   begin_flight(id, campaign);
+  // Counted as waiting for an account (not in flight) from now until it is due again.
+  parked_.emplace(until, campaign);
+  ++parking_;
+  if (auto* c = campaigns_->book.find(campaign)) {
+    ++c->parked;
+    ++c->parking;
+  }
   store_.modify(
       id,
       [until, why = choice.why](queue::QueuedMessage& m) {
@@ -309,9 +352,24 @@ void QueueRunner::park(queue::QueuedMessage message, const RouteChoice& choice) 
           if (!written && written.error().code != ErrorCode::not_found) {
             spdlog::error("{}: cannot postpone: {}", id, written.error().message);
           }
+          --parking_;
+          if (auto* c = campaigns_->book.find(campaign); c && c->parking > 0) --c->parking;
           finish(id, campaign);
         });
       });
+}
+
+// Parked messages whose time has come are due again: no longer waiting for an account. One
+// that was removed meanwhile stays counted until then.
+void QueueRunner::expire_parked(SystemTime now) {
+  while (!parked_.empty() && parked_.begin()->first <= now) {
+    auto& book = campaigns_->book;
+    if (auto* c = book.find(parked_.begin()->second); c && c->parked > 0) {
+      --c->parked;
+      book.recount(*c, now);
+    }
+    parked_.erase(parked_.begin());
+  }
 }
 
 }  // namespace sluice::scheduler

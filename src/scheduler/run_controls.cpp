@@ -316,6 +316,8 @@ CampaignView QueueRunner::Controls::view(Campaign& c, SystemTime now) const {
   v.sent = c.sent;
   v.deferred = c.deferred;
   v.bounced = c.bounced;
+  v.in_flight = c.in_flight - std::min(c.in_flight, c.parking);  // parks are not deliveries
+  v.last_sent = c.last_sent;
   return v;
 }
 

@@ -16,6 +16,7 @@
 
 #include "sluice/common/result.h"
 #include "sluice/config/settings.h"
+#include "sluice/delivery/connection_events.h"
 #include "sluice/delivery/transport.h"
 #include "sluice/dns/resolver.h"
 
@@ -38,6 +39,9 @@ struct SmtpTransportOptions {
   std::string helo_name;  // myhostname
   std::string ca_file;    // smtp_tls_CAfile (empty: the system's CAs)
   SmtpTimeouts timeouts;
+  // Where connection use and TLS / AUTH failures are reported (metrics); null: nowhere. It
+  // must outlive the transport. Health checks (probe()) report their failures too.
+  ConnectionEvents* events = nullptr;
 };
 
 class SmtpTransport final : public Transport {

@@ -4,6 +4,7 @@
 // result per recipient and, separately, whether the account itself failed; what happens next
 // (done, retry, another account, bounce) is decided in outcome/ and the runner, not here.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -33,6 +34,9 @@ struct RecipientResult {
   // (refused, TLS, 421, AUTH, timeout, quota): the runner moves it to another account at once
   // and does not count an attempt. Only ever set with outcome == deferred.
   bool account_fault = false;
+  // The upstream's reply code that decided this recipient (250, 421, 550, ...); 0 when no
+  // upstream reply did (no connection, a timeout, a local check, local delivery).
+  std::uint16_t reply_code = 0;
 };
 
 // Why an account, rather than a message, failed. Fed to the account pool (breaker, rest).

@@ -17,6 +17,7 @@
 
 #include "sluice/common/clock.h"
 #include "sluice/common/result.h"
+#include "sluice/dns/resolver_events.h"
 
 namespace sluice::dns {
 
@@ -34,9 +35,12 @@ struct ResolverOptions {
   std::string servers;
   std::chrono::milliseconds timeout{2000};  // per try
   int tries = 2;
-  std::chrono::seconds min_ttl{1};     // answers are cached at least this long
-  std::chrono::seconds max_ttl{3600};  // and at most this long
+  std::chrono::seconds min_ttl{1};       // answers are cached at least this long
+  std::chrono::seconds max_ttl{3600};    // and at most this long
   std::chrono::seconds negative_ttl{5};  // NXDOMAIN/SERVFAIL cached this long
+  // Where lookups, cache hits and failures are reported (metrics); null: nowhere. It must
+  // outlive the resolver; called on the resolver's executor.
+  ResolverEvents* events = nullptr;
 };
 
 struct ResolverStats {

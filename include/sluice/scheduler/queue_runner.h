@@ -14,6 +14,7 @@
 #include <boost/asio/strand.hpp>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,6 +29,7 @@
 #include "sluice/queue/queue_store.h"
 #include "sluice/scheduler/campaign_config.h"
 #include "sluice/scheduler/controls.h"
+#include "sluice/scheduler/delivery_events.h"
 #include "sluice/scheduler/router.h"
 
 namespace sluice::scheduler {
@@ -80,6 +82,9 @@ class QueueRunner {
   // composition root provides them; called on the runner's strand.
   using AccountControl = std::function<Result<AccountChange>(const ControlRequest&)>;
   void set_account_control(AccountControl control);
+  // Where delivery results are reported (metrics); null: nowhere. Call before start();
+  // `events` must outlive the runner. Its calls come from the runner's strand.
+  void set_events(DeliveryEvents* events);
 
   void start();
   // New or rescheduled mail may be due: look at the index now. Cheap when called often.
@@ -92,6 +97,11 @@ class QueueRunner {
   // Stops dispatching; results of deliveries under way are still recorded.
   void stop();
   std::size_t in_flight() const { return in_flight_count_.load(); }
+  // The active queue as the runner sees it, answered on the runner's strand from counts kept
+  // as messages move (no index read). in_flight and waiting_quota are exact; ready,
+  // waiting_window and paused count each campaign's due mail as of its last due-index read,
+  // or, when that read hit its limit, its queued mail less what is in flight or parked.
+  void view(std::function<void(SchedulerView)> done);
 
  private:
   struct Flight;  // one message in delivery, across the accounts it tries
@@ -114,6 +124,9 @@ class QueueRunner {
   void sweep_dead();
   void finish(const mail::QueueId& id, const std::string& campaign);
   void count_results(const std::string& campaign, const delivery::DeliveryResult& result);
+  void note_leg(Flight& flight, const std::string& account);
+  void report_results(const Flight& flight, SystemTime now, bool expired, bool finished);
+  void expire_parked(SystemTime now);
   void arm_timer(SystemTime until);
   void begin_flight(const mail::QueueId& id, const std::string& campaign);
 
@@ -137,6 +150,11 @@ class QueueRunner {
   SystemTime refreshed_at_{};          // strand only
   bool refresh_wanted_ = true;         // strand only: new mail arrived since the last refresh
   std::size_t completions_ = 0;        // strand only: slots freed since the last schedule()
+  DeliveryEvents* events_ = nullptr;   // strand only after start()
+  // Strand only: the campaigns of parked messages, by when they are due again; and how many
+  // parks are still being written (those are in in_flight_ too).
+  std::multimap<SystemTime, std::string> parked_;
+  std::size_t parking_ = 0;
   std::unique_ptr<Campaigns> campaigns_;
 };
 

@@ -1,15 +1,19 @@
 #pragma once
 // What the queue runner's tests share: a transport whose results the test scripts (it can hold
-// deliveries open), a router over a fixed list of accounts, and a fixture that drives a real
+// deliveries open), a router over a fixed list of accounts, DeliveryEvents that record what
+// they hear, and a fixture that drives a real
 // QueueRunner over the in-memory store with a manual clock. Single-threaded: the test thread
 // runs the io_context in short slices (run_until), so the runner's strand is the test thread.
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -24,6 +28,8 @@ namespace sluice::scheduler::test {
 class ScriptedTransport final : public delivery::Transport {
  public:
   delivery::RecipientOutcome outcome = delivery::RecipientOutcome::delivered;
+  std::unordered_map<std::string, delivery::RecipientOutcome>
+      outcomes;                // by recipient, else `outcome`
   bool account_fails = false;  // every recipient comes back unjudged, the account blamed
   bool hold_open = false;
   std::vector<delivery::DeliveryRequest> requests;
@@ -41,15 +47,21 @@ class ScriptedTransport final : public delivery::Transport {
     using delivery::RecipientOutcome;
     delivery::DeliveryResult result{"scripted[test]", {}, {}};
     for (const auto& r : request.recipients) {
-      if (account_fails) {
+      if (account_fails) {  // no reply: the connection was refused
         result.recipients.push_back(
-            {r, RecipientOutcome::deferred, "451 4.4.1 connection refused", true});
+            {r, RecipientOutcome::deferred, "451 4.4.1 connection refused", true, 0});
         continue;
       }
-      result.recipients.push_back({r, outcome,
-                                   outcome == RecipientOutcome::delivered ? "250 2.0.0 ok"
-                                   : outcome == RecipientOutcome::failed  ? "550 5.1.1 no such user"
-                                                                          : "451 4.3.0 later"});
+      auto it = outcomes.find(r);
+      const auto o = it == outcomes.end() ? outcome : it->second;
+      result.recipients.push_back({r, o,
+                                   o == RecipientOutcome::delivered ? "250 2.0.0 ok"
+                                   : o == RecipientOutcome::failed  ? "550 5.1.1 no such user"
+                                                                    : "451 4.3.0 later",
+                                   false,
+                                   std::uint16_t(o == RecipientOutcome::delivered ? 250
+                                                 : o == RecipientOutcome::failed  ? 550
+                                                                                  : 451)});
     }
     if (account_fails)
       result.fault =
@@ -93,6 +105,27 @@ class ScriptedRouter final : public Router {
   }
   void finished(const Route& route, const delivery::DeliveryResult&, SystemTime) override {
     finished_accounts.push_back(route.account_name);
+  }
+};
+
+// DeliveryEvents that remember every call; recipients() calls are summed by (account, result,
+// reply code), with the number of calls kept too (each pair is reported once per leg).
+class RecordingEvents final : public DeliveryEvents {
+ public:
+  using Key = std::tuple<std::string, RecipientResult, std::uint16_t>;
+  std::map<std::string, int> attempts;
+  std::map<Key, std::uint32_t> recipients_by;
+  std::size_t recipient_calls = 0;
+  std::vector<std::chrono::system_clock::duration> latencies;
+
+  void attempt(const std::string& account) override { ++attempts[account]; }
+  void recipients(const std::string& account, RecipientResult result, std::uint16_t reply_code,
+                  std::uint32_t count) override {
+    recipients_by[{account, result, reply_code}] += count;
+    ++recipient_calls;
+  }
+  void delivered(std::chrono::system_clock::duration since_arrival) override {
+    latencies.push_back(since_arrival);
   }
 };
 
@@ -197,6 +230,7 @@ class CampaignFixture : public RunnerTest {
     router.accounts = {{"only", &transport}};
     auto runner = make_runner(concurrency);
     runner->configure_campaigns(std::move(configured), CampaignConfig{});
+    runner->set_events(&events);
     runner->start();
     return runner;
   }
@@ -250,7 +284,16 @@ class CampaignFixture : public RunnerTest {
     return value ? *value : std::nullopt;
   }
 
+  // The runner's view, answered on its strand.
+  SchedulerView scheduler_view() {
+    std::optional<SchedulerView> out;
+    runner->view([&](SchedulerView v) { out = v; });
+    EXPECT_TRUE(run_until([&] { return out.has_value(); })) << "view never answered";
+    return out.value_or(SchedulerView{});
+  }
+
   ScriptedTransport transport;
+  RecordingEvents events;
   std::unique_ptr<QueueRunner> runner;  // declared last: destroyed before what it uses
 };
 
