@@ -150,13 +150,15 @@ class Sluice:
                 return e.code, raw.decode(errors="replace")
 
     def http_get(self, path, port=None, timeout=10):
-        """(status, body text) of a GET on the metrics port (or `port`), errors included."""
+        """(status, body text) of a GET on the metrics port (or `port`); status 0: no connection."""
         url = f"http://127.0.0.1:{port or self.metrics_port}{path}"
         try:
             with urllib.request.urlopen(url, timeout=timeout) as resp:
                 return resp.status, resp.read().decode()
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode(errors="replace")
+        except (urllib.error.URLError, OSError) as e:  # not listening (yet)
+            return 0, str(e)
 
     def metrics(self):
         """The text of GET /metrics (no token), asserting a 200."""

@@ -1,6 +1,7 @@
 """The metrics endpoint of the real daemon: N messages through smtplib to an smtp-sink
 upstream show in the counters and the accept latency histogram; /healthz and /readyz answer
 without a token; promtool finds nothing to complain about in the live output."""
+import socket
 import subprocess
 
 from harness import Sluice, metric_value, run_tests, send, wait_until
@@ -23,7 +24,6 @@ def test_counters_health_and_promtool():
         assert metric_value(before, "sluice_messages_accepted_total") == 0, before
         assert "# TYPE sluice_accept_latency_seconds histogram" in before
 
-        total_bytes = 0
         for i in range(N):
             send(d.smtp_port, [f"r{i}@example.com"], f"metrics body {i}",
                  headers="X-Campaign-ID: spring\r\n")
@@ -73,5 +73,20 @@ def test_not_ready_without_a_usable_account():
         d.cleanup()
 
 
+def test_metrics_address_in_use_is_fatal():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        d = Sluice()
+        try:
+            d.start(f"metrics_listen=127.0.0.1:{taken.getsockname()[1]}", wait=False)
+            d.proc.wait(timeout=30)
+            assert d.proc.returncode == 1, d.read_log()
+            assert "metrics: cannot listen on 127.0.0.1:" in d.read_log(), d.read_log()
+        finally:
+            d.cleanup()
+
+
 if __name__ == "__main__":
-    run_tests([test_counters_health_and_promtool, test_not_ready_without_a_usable_account])
+    run_tests([test_counters_health_and_promtool, test_not_ready_without_a_usable_account,
+               test_metrics_address_in_use_is_fatal])
