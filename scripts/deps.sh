@@ -8,7 +8,7 @@ build_pkgs=(cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev lib
             libc-ares-dev liblmdb-dev prometheus-cpp-dev libspdlog-dev libgtest-dev libgmock-dev
             libhowardhinnant-date-dev tzdata ca-certificates)
 test_pkgs=(clang-16 libclang-rt-16-dev postfix swaks python3 python3-aiosmtpd lmdb-utils
-           procps iproute2)
+           procps iproute2 prometheus)
 
 wanted=("${build_pkgs[@]}")
 [[ "${1:-build}" == test ]] && wanted+=("${test_pkgs[@]}")
