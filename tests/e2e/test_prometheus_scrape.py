@@ -28,7 +28,8 @@ PROMTOOL = os.environ.get("PROMTOOL_BIN", "/usr/bin/promtool")
 EXAMPLE_CONFIG = "conf/prometheus/prometheus.yml"
 DASHBOARD = "conf/grafana/sluice-dashboard.json"
 
-# Deferred (451) by the upstream of account "mixed", once each: the retry waits an hour.
+# Deferred by the upstream of account "mixed", once each (the retry waits an hour). A 4.2.x reply
+# is about the mailbox: it defers the recipient without resting the account.
 DEFERRED = ("d0@example.com", "d1@example.com", "d2@example.com")
 CLEAN_DAILY_LIMIT = 11
 
@@ -144,7 +145,7 @@ def exposition_types(text):
 
 
 def test_prometheus_scrapes_what_the_test_did():
-    mixed = FakeUpstream(rcpt_replies={r: "451 4.7.1 try again later" for r in DEFERRED})
+    mixed = FakeUpstream(rcpt_replies={r: "450 4.2.1 mailbox busy" for r in DEFERRED})
     clean = FakeUpstream()
     d = prom = None
     try:
