@@ -87,12 +87,12 @@ class PrometheusServer:
         return body["data"]
 
     def query(self, expr):
-        """An instant query: {frozenset of labels (without job/instance): value}."""
+        """An instant query: {frozenset of its labels but name, job and instance: value}."""
         data = self.api("query", query=expr)
         assert data["resultType"] == "vector", data
         out = {}
         for sample in data["result"]:
-            labels = {k: v for k, v in sample["metric"].items() if k not in ("job", "instance")}
+            labels = {k: v for k, v in sample["metric"].items() if k not in ("__name__", "job", "instance")}
             out[frozenset(labels.items())] = float(sample["value"][1])
         return out
 
