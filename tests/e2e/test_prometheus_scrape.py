@@ -92,7 +92,8 @@ class PrometheusServer:
         assert data["resultType"] == "vector", data
         out = {}
         for sample in data["result"]:
-            labels = {k: v for k, v in sample["metric"].items() if k not in ("__name__", "job", "instance")}
+            labels = {k: v for k, v in sample["metric"].items()
+                      if k not in ("__name__", "job", "instance")}
             out[frozenset(labels.items())] = float(sample["value"][1])
         return out
 
