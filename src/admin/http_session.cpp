@@ -85,14 +85,16 @@ void HttpSession::on_header(beast::error_code ec) {
   version_ = request.version();
 
   // Authenticate before reading a body: strangers do not get to upload a megabyte.
-  auto name = context_->auth().authenticate(request[http::field::authorization]);
-  if (!name) {
-    keep_alive_ = request.keep_alive() && parser_->is_done();
-    send(Response::error(http::status::unauthorized, "missing or invalid bearer token"),
-         !keep_alive_);
-    return;
+  if (context_->options().require_token) {
+    auto name = context_->auth().authenticate(request[http::field::authorization]);
+    if (!name) {
+      keep_alive_ = request.keep_alive() && parser_->is_done();
+      send(Response::error(http::status::unauthorized, "missing or invalid bearer token"),
+           !keep_alive_);
+      return;
+    }
+    token_name_ = std::move(*name);
   }
-  token_name_ = std::move(*name);
   if (parser_->is_done()) return dispatch(parser_->release());
 
   if (beast::iequals(request[http::field::expect], "100-continue")) {
@@ -236,21 +238,25 @@ void HttpSession::send(Response response, bool close_after) {
   response_.version(version_);
   response_.result(response.status);
   response_.set(http::field::server, "sluice");
-  response_.set(http::field::content_type, "application/json");
+  response_.set(http::field::content_type,
+                response.text ? response.content_type : std::string("application/json"));
   response_.set(http::field::cache_control, "no-store");
   if (response.status == http::status::unauthorized) {
     response_.set(http::field::www_authenticate, "Bearer realm=\"sluice\"");
   }
   for (const auto& [name, value] : response.headers) response_.set(name, value);
-  response_.body() = boost::json::serialize(response.body) + "\n";
+  response_.body() =
+      response.text ? std::move(*response.text) : boost::json::serialize(response.body) + "\n";
   response_.keep_alive(!close_after);
   response_.prepare_payload();
 
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started_);
-  context_->logger().info("admin: {} \"{} {}\" {} token={} {}ms", client_, method_, path_,
-                          static_cast<unsigned>(response.status),
-                          token_name_.empty() ? "-" : token_name_, elapsed.count());
+  context_->logger().log(context_->options().log_requests ? spdlog::level::info
+                                                          : spdlog::level::debug,
+                         "admin: {} \"{} {}\" {} token={} {}ms", client_, method_, path_,
+                         static_cast<unsigned>(response.status),
+                         token_name_.empty() ? "-" : token_name_, elapsed.count());
 
   stream_.expires_after(context_->options().write_timeout);
   http::async_write(stream_, response_,

@@ -43,6 +43,14 @@ Response Response::error(http::status status, std::string_view message) {
   return json(boost::json::object{{"error", message}}, status);
 }
 
+Response Response::plain(std::string text, std::string content_type, http::status status) {
+  Response r;
+  r.status = status;
+  r.text = std::move(text);
+  r.content_type = std::move(content_type);
+  return r;
+}
+
 const std::string& RequestContext::param(const std::string& name) const {
   auto it = path_params.find(name);
   return it == path_params.end() ? kEmpty : it->second;

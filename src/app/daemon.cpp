@@ -22,6 +22,8 @@
 #include "sluice/admin/admin_server.h"
 #include "sluice/admin/control_api.h"
 #include "sluice/admin/queue_api.h"
+#include "sluice/metrics/metrics.h"
+#include "sluice/metrics/metrics_endpoints.h"
 #include "sluice/queue/lmdb_queue_store.h"
 #include "sluice/scheduler/queue_runner.h"
 #include "sluice/smtpd/listener.h"
@@ -57,6 +59,41 @@ smtpd::ProtocolLimits protocol_limits(const config::SmtpdSettings& s) {
   return limits;
 }
 
+metrics::MetricsOptions metrics_options(const config::Settings& settings, SystemTime now) {
+  metrics::MetricsOptions options;
+  for (const auto& account : settings.accounts) options.accounts.push_back(account.name);
+  options.version = SLUICE_VERSION;
+  options.start_time = now;
+  return options;
+}
+
+// What the metrics server collects at each scrape. The scheduler's view is left unset here.
+metrics::ScrapeSources scrape_sources(const config::Settings& settings, queue::QueueStore& store,
+                                      const Clock& clock, admin::AccountsAccess accounts,
+                                      scheduler::ControlService& controls) {
+  metrics::ScrapeSources sources;
+  sources.store = &store;
+  sources.clock = &clock;
+  sources.map_limit_bytes = settings.queue.map_size_limit;
+  for (const auto& account : settings.accounts) {
+    sources.configured_rates[account.name] = account.rate.per_second;
+  }
+  sources.accounts = std::move(accounts.snapshot);
+  sources.controls = &controls;
+  sources.campaign_policy.linger = settings.metrics_campaign_linger;
+  sources.campaign_policy.limit = settings.metrics_campaign_limit;
+  return sources;
+}
+
+// Scrapers and load balancers need no token; their frequent requests log at debug.
+admin::AdminServerOptions metrics_server_options() {
+  admin::AdminServerOptions options;
+  options.require_token = false;
+  options.log_requests = false;
+  options.reply_timeout = std::chrono::seconds(10);
+  return options;
+}
+
 }  // namespace
 
 int run_daemon(const config::Settings& settings) {
@@ -65,6 +102,8 @@ int run_daemon(const config::Settings& settings) {
       settings.io_threads ? settings.io_threads : std::max(1u, std::thread::hardware_concurrency());
   SystemClock clock;
   std::random_device seed_source;
+  // Before the io_context: handlers destroyed with it may still report to the metrics.
+  metrics::Metrics metrics(metrics_options(settings, clock.now()));
 
   asio::io_context io(static_cast<int>(threads));
   asio::thread_pool blocking(2);  // file-system work of the Maildir transport
@@ -113,6 +152,7 @@ int run_daemon(const config::Settings& settings) {
   smtpd_context.store = store.get();
   smtpd_context.ids = &ids;
   smtpd_context.clock = &clock;
+  smtpd_context.events = &metrics.inbound();
   smtpd_context.on_enqueued = [&runner](const std::string& campaign) { runner.arrived(campaign); };
 
   smtpd::Listener listener(io, smtpd_context);
@@ -131,12 +171,26 @@ int run_daemon(const config::Settings& settings) {
     return 1;
   }
 
+  admin::AdminServer metrics_server(io.get_executor(),
+                                    config::AdminSettings{settings.metrics_listen, {}, {}},
+                                    metrics_server_options());
+  metrics::register_metrics_endpoints(
+      metrics_server.router(), metrics,
+      scrape_sources(settings, *store, clock, (*outbound)->accounts_access(runner),
+                     runner.controls()));
+  if (auto ok = metrics_server.start(); !ok) {
+    spdlog::critical("metrics: {}", ok.error().message);
+    spdlog::shutdown();
+    return 1;
+  }
+
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int signal) {
     if (ec) return;
     spdlog::info("signal {}: stopping", signal);
     listener.stop();
     admin_server.stop();
+    metrics_server.stop();
     runner.stop();
     (*outbound)->stop();
     // Deliveries under way finish and record their results; then the loop may end.
@@ -157,9 +211,10 @@ int run_daemon(const config::Settings& settings) {
   listener.start();
   runner.start();
   (*outbound)->start(runner);
-  spdlog::info("sluice started: smtpd {} (port {}), admin {}, queue {}, {} I/O threads",
+  spdlog::info("sluice started: smtpd {} (port {}), admin {}, metrics {}, queue {}, {} I/O threads",
                settings.smtpd.listen.to_string(), listener.port(),
-               settings.admin.listen.to_string(), settings.queue.directory, threads);
+               settings.admin.listen.to_string(), settings.metrics_listen.to_string(),
+               settings.queue.directory, threads);
 
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });

@@ -252,6 +252,8 @@ LoadResult load_settings(const std::string& config_file, const Overrides& overri
   read_queue(r, s.queue);
   r.listen("admin_listen", s.admin.listen);
   r.listen("metrics_listen", s.metrics_listen);
+  r.duration("metrics_campaign_linger", s.metrics_campaign_linger);
+  r.number("metrics_campaign_limit", s.metrics_campaign_limit, 0, 100'000);
   r.readable_file("smtp_tls_CAfile", s.smtp_tls_ca_file);
   read_campaigns(r, s, found);
   read_delivery(r, s.delivery);

@@ -149,6 +149,21 @@ class Sluice:
             except ValueError:
                 return e.code, raw.decode(errors="replace")
 
+    def http_get(self, path, port=None, timeout=10):
+        """(status, body text) of a GET on the metrics port (or `port`), errors included."""
+        url = f"http://127.0.0.1:{port or self.metrics_port}{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode(errors="replace")
+
+    def metrics(self):
+        """The text of GET /metrics (no token), asserting a 200."""
+        status, text = self.http_get("/metrics")
+        assert status == 200, (status, text)
+        return text
+
     def accounts(self):
         """The accounts as GET /api/accounts shows them, by name."""
         status, body = self.admin("GET", "/api/accounts")
@@ -167,6 +182,14 @@ class Sluice:
             env["SLUICE_TOKEN"] = TOKEN
         return subprocess.run([SLUICECTL_BIN, "-c", self.config, *args], capture_output=True,
                               text=True, timeout=30, env=env)
+
+
+def metric_value(text, series):
+    """The value of `series` (name and labels exactly as exposed) in Prometheus text, or None."""
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line[len(series) + 1:].split()[0])
+    return None
 
 
 QUEUED = re.compile(r"2\.0\.0 Ok: queued as ([0-9A-F]{16})")

@@ -1,7 +1,8 @@
 #pragma once
 // The admin HTTP/JSON server: a listener on admin_listen and one session per connection, each
 // on its own strand of the daemon's executor. Every request is authenticated (Authorization:
-// Bearer TOKEN against admin_tokens), routed through router() and answered with JSON; errors
+// Bearer TOKEN against admin_tokens; unless options.require_token is false, as for the metrics
+// endpoints), routed through router() and answered with JSON (or a handler's text); errors
 // are {"error": "..."}. One log line per request (method, path, status, token name; never the
 // token). Built and started by the daemon's composition root:
 //
@@ -40,6 +41,11 @@ struct AdminServerOptions {
   std::chrono::milliseconds reply_timeout{60'000};
   std::size_t body_limit = 1 << 20;  // bytes; larger bodies get 413 and the connection closes
   std::size_t header_limit = 16 * 1024;
+  // false: every request is served without a bearer token (the metrics and health endpoints on
+  // metrics_listen, for scrapers and load balancers); its log line names no token.
+  bool require_token = true;
+  // false: request lines log at debug instead of info (frequent scrapes and health checks).
+  bool log_requests = true;
   std::shared_ptr<spdlog::logger> logger;  // null: spdlog's default logger
 };
 

@@ -10,6 +10,7 @@
 #include <boost/json/value.hpp>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,14 +21,19 @@ namespace sluice::admin {
 
 namespace http = boost::beast::http;
 
-// What a handler answers: a status and a JSON body. Errors use {"error": "..."}.
+// What a handler answers: a status and a JSON body, or a text body with its content type
+// (Prometheus' exposition format, health checks). Errors use {"error": "..."}.
 struct Response {
   http::status status = http::status::ok;
   boost::json::value body;
+  std::optional<std::string> text;  // set: sent as is instead of `body`
+  std::string content_type;         // of `text`
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Allow, ...)
 
   static Response json(boost::json::value body, http::status status = http::status::ok);
   static Response error(http::status status, std::string_view message);
+  static Response plain(std::string text, std::string content_type = "text/plain; charset=utf-8",
+                        http::status status = http::status::ok);
 };
 
 // One authenticated, routed request. Handed to the handler by value: it may keep it.

@@ -49,6 +49,13 @@ class AdminServerTest : public ::testing::Test {
     });
     server->router().add(http::verb::get, "/api/throws",
                          [](RequestContext, Reply) { throw std::runtime_error("boom"); });
+    server->router().add(http::verb::get, "/text", [](RequestContext, Reply reply) {
+      reply(Response::plain("a 1\nb 2\n", "text/plain; version=0.0.4; charset=utf-8"));
+    });
+    server->router().add(http::verb::get, "/unavailable", [](RequestContext, Reply reply) {
+      reply(Response::plain("not ready\n", "text/plain; charset=utf-8",
+                            http::status::service_unavailable));
+    });
     auto started = server->start();
     ASSERT_TRUE(started.ok()) << started.error().message;
     ASSERT_NE(server->port(), 0);
@@ -253,6 +260,52 @@ TEST_F(AdminServerTest, TokenNeverAppearsInResponses) {
       EXPECT_EQ(std::string(field.value()).find(kToken), std::string::npos) << target;
     }
   }
+}
+
+TEST_F(AdminServerTest, WithoutRequireTokenRequestsNeedNoTokenAndLogNone) {
+  AdminServerOptions options;
+  options.require_token = false;
+  start(options);
+  auto a = http_call(io, server->port(), http::verb::get, "/api/ping");
+  ASSERT_EQ(a.status, 200u);
+  EXPECT_EQ(a.json.at("token_name"), "");
+  // A token, even a wrong one, is simply not looked at.
+  EXPECT_EQ(http_call(io, server->port(), http::verb::get, "/api/ping", "bogus").status, 200u);
+  EXPECT_EQ(http_call(io, server->port(), http::verb::get, "/api/nothing").status, 404u);
+  bool logged = false;
+  for (const auto& line : log_lines()) {
+    logged = logged || line.find("\"GET /api/ping\" 200 token=-") != std::string::npos;
+  }
+  EXPECT_TRUE(logged);
+}
+
+TEST_F(AdminServerTest, PlainResponseIsSentAsIsWithItsContentType) {
+  start();
+  auto a = http_call(io, server->port(), http::verb::get, "/text", kToken);
+  ASSERT_EQ(a.status, 200u);
+  EXPECT_EQ(a.message.body(), "a 1\nb 2\n");
+  EXPECT_EQ(a.message[http::field::content_type], "text/plain; version=0.0.4; charset=utf-8");
+  auto b = http_call(io, server->port(), http::verb::get, "/unavailable", kToken);
+  EXPECT_EQ(b.status, 503u);
+  EXPECT_EQ(b.message.body(), "not ready\n");
+  EXPECT_EQ(b.message[http::field::content_type], "text/plain; charset=utf-8");
+}
+
+TEST_F(AdminServerTest, QuietRequestLogsOnlyAtDebug) {
+  AdminServerOptions options;
+  options.log_requests = false;
+  start(options);
+  EXPECT_EQ(http_call(io, server->port(), http::verb::get, "/api/ping", kToken).status, 200u);
+  for (const auto& line : log_lines()) {
+    EXPECT_EQ(line.find("\"GET /api/ping\""), std::string::npos) << line;
+  }
+  logger->set_level(spdlog::level::debug);
+  EXPECT_EQ(http_call(io, server->port(), http::verb::get, "/api/ping", kToken).status, 200u);
+  bool logged = false;
+  for (const auto& line : log_lines()) {
+    logged = logged || line.find("\"GET /api/ping\" 200 token=ops") != std::string::npos;
+  }
+  EXPECT_TRUE(logged);
 }
 
 }  // namespace

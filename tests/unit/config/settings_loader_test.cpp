@@ -60,6 +60,8 @@ TEST_F(Loader, DefaultsFromAnAlmostEmptyFile) {
   EXPECT_EQ(s.smtpd.listen.to_string(), "127.0.0.1:2525");
   EXPECT_EQ(s.admin.listen.to_string(), "127.0.0.1:8025");
   EXPECT_EQ(s.metrics_listen.to_string(), "127.0.0.1:9465");
+  EXPECT_EQ(s.metrics_campaign_linger, Seconds(600));
+  EXPECT_EQ(s.metrics_campaign_limit, 500u);
   ASSERT_EQ(s.smtpd.mynetworks.size(), 2u);
   EXPECT_TRUE(s.smtpd.mynetworks[0].contains("127.1.2.3"));
   EXPECT_TRUE(s.smtpd.mynetworks[1].contains("::1"));
@@ -106,6 +108,7 @@ TEST_F(Loader, EveryParameterIsRead) {
   auto r = load(
       "myhostname = mx.example.com\nmail_name = relay\nsmtpd_banner = $myhostname hi\n"
       "smtpd_listen = [::1]:25\nadmin_listen = 127.0.0.1:1\nmetrics_listen = 127.0.0.1:2\n"
+      "metrics_campaign_linger = 90s\nmetrics_campaign_limit = 7\n"
       "mynetworks = 10.0.0.0/8, 192.168.1.7,[::1]/128 ::1/128\nmessage_size_limit = 1m\n"
       "smtpd_recipient_limit = 5\nsmtpd_timeout = 1m\nline_length_limit = 1000\n"
       "hopcount_limit = 7\nsmtpd_max_connections = 9\nsmtpd_hard_error_limit = 3\n"
@@ -122,6 +125,8 @@ TEST_F(Loader, EveryParameterIsRead) {
   EXPECT_EQ(s.smtpd.listen.to_string(), "[::1]:25");
   EXPECT_EQ(s.admin.listen.port, 1);
   EXPECT_EQ(s.metrics_listen.port, 2);
+  EXPECT_EQ(s.metrics_campaign_linger, Seconds(90));
+  EXPECT_EQ(s.metrics_campaign_limit, 7u);
   ASSERT_EQ(s.smtpd.mynetworks.size(), 4u);
   EXPECT_EQ(s.smtpd.mynetworks[1].text, "192.168.1.7");
   EXPECT_EQ(s.smtpd.message_size_limit, 1u << 20);
@@ -153,7 +158,8 @@ TEST_F(Loader, BadValuesNameFileAndLine) {
       "# header\nmessage_size_limit = lots\nsmtpd_timeout = never\n"
       "smtpd_recipient_limit = 0\nsmtpd_listen = 127.0.0.1\nsmtpd_tls_auth_only = maybe\n"
       "mynetworks = 10.0.0.0/8 10.0.0.0/99\nlog_level = loud\n"
-      "smtpd_tls_security_level = always\ncampaign_header = X Bad\n");
+      "smtpd_tls_security_level = always\ncampaign_header = X Bad\n"
+      "metrics_campaign_limit = 100001\n");
   EXPECT_FALSE(r.ok());
   const std::string f = cf();
   std::vector<std::string> expected = {
@@ -168,6 +174,7 @@ TEST_F(Loader, BadValuesNameFileAndLine) {
       f + ":8: bad value for log_level: 'loud' is not trace, debug, info, warn or error",
       f + ":9: bad value for smtpd_tls_security_level: 'always' is not none, may or encrypt",
       f + ":10: bad value for campaign_header: not a header field name",
+      f + ":11: bad value for metrics_campaign_limit: '100001' is out of range 0..100000",
   };
   std::vector<std::string> actual;
   for (const auto& d : r.diagnostics) {
