@@ -252,11 +252,11 @@ void HttpSession::send(Response response, bool close_after) {
 
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started_);
-  context_->logger().log(context_->options().log_requests ? spdlog::level::info
-                                                          : spdlog::level::debug,
-                         "admin: {} \"{} {}\" {} token={} {}ms", client_, method_, path_,
-                         static_cast<unsigned>(response.status),
-                         token_name_.empty() ? "-" : token_name_, elapsed.count());
+  context_->logger().log(
+      context_->options().log_requests ? spdlog::level::info : spdlog::level::debug,
+      "admin: {} \"{} {}\" {} token={} {}ms", client_, method_, path_,
+      static_cast<unsigned>(response.status), token_name_.empty() ? "-" : token_name_,
+      elapsed.count());
 
   stream_.expires_after(context_->options().write_timeout);
   http::async_write(stream_, response_,

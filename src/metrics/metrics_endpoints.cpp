@@ -78,8 +78,8 @@ Families collect(Endpoints& e, Gather& g) {
   auto accounts = account_families(g.accounts, e.sources.configured_rates);
   out.insert(out.end(), accounts.begin(), accounts.end());
   if (e.sources.controls) {
-    auto campaigns = campaign_families(
-        select_campaigns(std::move(g.campaigns), now, e.sources.campaign_policy));
+    auto campaigns =
+        campaign_families(select_campaigns(std::move(g.campaigns), now, e.sources.campaign_policy));
     out.insert(out.end(), campaigns.begin(), campaigns.end());
   }
   return out;

@@ -2,8 +2,7 @@
 
 namespace sluice::metrics {
 
-OldestMessage OldestMessageFinder::find(queue::QueueStore& store,
-                                        const queue::QueueStats& stats) {
+OldestMessage OldestMessageFinder::find(queue::QueueStore& store, const queue::QueueStats& stats) {
   if (stats.active + stats.held == 0) return OldestMessage{true, std::nullopt};
   std::lock_guard lock(mutex_);
   if (stats.dead < dead_seen_) after_.clear();

@@ -31,8 +31,8 @@ class OldestMessageFinder {
 
  private:
   const std::size_t visit_limit_;
-  std::mutex mutex_;            // guards the memo
-  mail::QueueId after_;         // every record up to this id was dead when last seen
+  std::mutex mutex_;             // guards the memo
+  mail::QueueId after_;          // every record up to this id was dead when last seen
   std::uint64_t dead_seen_ = 0;  // the dead count then
 };
 

@@ -40,14 +40,13 @@ void QueueWriteProbe::check(const boost::asio::any_io_executor& executor, Done d
   waiter->timer.expires_after(timeout_);
   waiter->timer.async_wait([waiter, timeout = timeout_](boost::system::error_code ec) {
     if (ec) return;
-    waiter->answer(make_error("probe write took longer than " + std::to_string(timeout.count()) +
-                              "ms"));
+    waiter->answer(
+        make_error("probe write took longer than " + std::to_string(timeout.count()) + "ms"));
   });
   if (!start) return;
-  store_.put_state(kReadinessProbeKey, std::to_string(to_micros(clock_.now())),
-                   [self = shared_from_this()](Result<void> result) {
-                     self->finish(std::move(result));
-                   });
+  store_.put_state(
+      kReadinessProbeKey, std::to_string(to_micros(clock_.now())),
+      [self = shared_from_this()](Result<void> result) { self->finish(std::move(result)); });
 }
 
 void QueueWriteProbe::finish(Result<void> result) {

@@ -26,8 +26,8 @@ class QueueWriteProbe : public std::enable_shared_from_this<QueueWriteProbe> {
  public:
   using Done = std::function<void(Result<void>)>;
 
-  QueueWriteProbe(queue::QueueStore& store, const Clock& clock,
-                  std::chrono::milliseconds interval, std::chrono::milliseconds timeout)
+  QueueWriteProbe(queue::QueueStore& store, const Clock& clock, std::chrono::milliseconds interval,
+                  std::chrono::milliseconds timeout)
       : store_(store), clock_(clock), interval_(interval), timeout_(timeout) {}
 
   // Calls done exactly once. `executor` runs the timeout timer.

@@ -79,12 +79,11 @@ Families queue_families(const QueueFacts& facts, SystemTime now) {
     const auto seen = ready + in_flight + waiting_window + waiting_quota + paused;
     deferred = stats.active > seen ? stats.active - seen : 0;
   }
-  for (const auto& [state, n] : {std::pair{"ready", ready}, std::pair{"in_flight", in_flight},
-                                 std::pair{"deferred", deferred},
-                                 std::pair{"waiting_window", waiting_window},
-                                 std::pair{"waiting_quota", waiting_quota},
-                                 std::pair{"paused", paused}, std::pair{"held", stats.held},
-                                 std::pair{"dead", stats.dead}}) {
+  for (const auto& [state, n] :
+       {std::pair{"ready", ready}, std::pair{"in_flight", in_flight},
+        std::pair{"deferred", deferred}, std::pair{"waiting_window", waiting_window},
+        std::pair{"waiting_quota", waiting_quota}, std::pair{"paused", paused},
+        std::pair{"held", stats.held}, std::pair{"dead", stats.dead}}) {
     add(messages, {{"state", state}}, as_double(n));
   }
   Families out;
@@ -112,11 +111,10 @@ Families account_families(const std::vector<pool::AccountSnapshot>& accounts,
                           const std::map<std::string, double>& configured_rates) {
   auto up = family("sluice_account_up", "1 when the account is usable (status up), else 0");
   auto status = family("sluice_account_status", "1 for the account's current status, 0 others");
-  auto breaker = family("sluice_account_breaker_state",
-                        "Circuit breaker: 0 closed, 1 half open, 2 open");
+  auto breaker =
+      family("sluice_account_breaker_state", "Circuit breaker: 0 closed, 1 half open, 2 open");
   auto in_flight = family("sluice_account_in_flight", "Deliveries under way on the account");
-  auto max_connections =
-      family("sluice_account_max_connections", "The account's max_connections");
+  auto max_connections = family("sluice_account_max_connections", "The account's max_connections");
   auto used = family("sluice_account_quota_used", "Messages counted against the quota window");
   auto limit = family("sluice_account_quota_limit", "Quota per window (only when one is set)");
   auto configured = family("sluice_account_rate_configured",
@@ -128,8 +126,7 @@ Families account_families(const std::vector<pool::AccountSnapshot>& accounts,
     add(up, {{"account", a.name}, {"pool", a.pool}},
         a.status == pool::AccountStatus::up ? 1.0 : 0.0);
     for (auto s : kStatuses) {
-      add(status, {{"account", a.name}, {"status", pool::to_string(s)}},
-          a.status == s ? 1.0 : 0.0);
+      add(status, {{"account", a.name}, {"status", pool::to_string(s)}}, a.status == s ? 1.0 : 0.0);
     }
     add(breaker, account, breaker_value(a.breaker));
     add(in_flight, account, a.in_flight);
@@ -143,8 +140,8 @@ Families account_families(const std::vector<pool::AccountSnapshot>& accounts,
     add(effective, account, rate_per_second(a.rate));
   }
   Families out;
-  for (auto* f : {&up, &status, &breaker, &in_flight, &max_connections, &used, &limit,
-                  &configured, &effective}) {
+  for (auto* f : {&up, &status, &breaker, &in_flight, &max_connections, &used, &limit, &configured,
+                  &effective}) {
     out.push_back(std::move(*f));
   }
   return out;
@@ -179,8 +176,8 @@ CampaignSelection select_campaigns(std::vector<scheduler::CampaignView> views, S
 
 Families campaign_families(const CampaignSelection& selection) {
   using prometheus::MetricType;
-  auto sent = family("sluice_campaign_sent_total", "Recipients delivered since start",
-                     MetricType::Counter);
+  auto sent =
+      family("sluice_campaign_sent_total", "Recipients delivered since start", MetricType::Counter);
   auto deferred = family("sluice_campaign_deferred_total", "Recipient deferrals since start",
                          MetricType::Counter);
   auto bounced = family("sluice_campaign_bounced_total", "Recipients bounced since start",
@@ -205,12 +202,12 @@ Families campaign_families(const CampaignSelection& selection) {
   }
   auto exported = family("sluice_campaigns_exported", "Campaigns exported in this scrape");
   add(exported, {}, as_double(selection.exported.size()));
-  auto dropped = family("sluice_campaigns_dropped",
-                        "Active campaigns left out by metrics_campaign_limit");
+  auto dropped =
+      family("sluice_campaigns_dropped", "Active campaigns left out by metrics_campaign_limit");
   add(dropped, {}, as_double(selection.dropped));
   Families out;
-  for (auto* f : {&sent, &deferred, &bounced, &queued, &configured, &effective, &paused,
-                  &in_window, &exported, &dropped}) {
+  for (auto* f : {&sent, &deferred, &bounced, &queued, &configured, &effective, &paused, &in_window,
+                  &exported, &dropped}) {
     out.push_back(std::move(*f));
   }
   return out;

@@ -26,8 +26,8 @@ namespace http = boost::beast::http;
 struct Response {
   http::status status = http::status::ok;
   boost::json::value body;
-  std::optional<std::string> text;  // set: sent as is instead of `body`
-  std::string content_type;         // of `text`
+  std::optional<std::string> text;                           // set: sent as is instead of `body`
+  std::string content_type;                                  // of `text`
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Allow, ...)
 
   static Response json(boost::json::value body, http::status status = http::status::ok);

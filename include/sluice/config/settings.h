@@ -142,7 +142,7 @@ struct Settings {
   ListenAddress metrics_listen{"127.0.0.1", 9465};  // metrics_listen
   // Campaign label cardinality: a campaign with nothing queued or in flight stays exported for
   // metrics_campaign_linger after its last send; at most metrics_campaign_limit are exported.
-  Seconds metrics_campaign_linger{600};       // metrics_campaign_linger
+  Seconds metrics_campaign_linger{600};        // metrics_campaign_linger
   std::uint32_t metrics_campaign_limit = 500;  // metrics_campaign_limit
   std::string smtp_tls_ca_file;  // smtp_tls_CAfile: CAs for upstream checks (empty: system's)
   Rate default_campaign_rate;    // default_campaign_rate (0: unlimited)

@@ -36,9 +36,9 @@ using AccountsSource = std::function<void(std::function<void(std::vector<pool::A
 using SchedulerViewSource = std::function<void(std::function<void(scheduler::SchedulerView)>)>;
 
 struct ScrapeSources {
-  queue::QueueStore* store = nullptr;  // required
-  const Clock* clock = nullptr;        // required
-  std::uint64_t map_limit_bytes = 0;   // queue_map_size_limit
+  queue::QueueStore* store = nullptr;              // required
+  const Clock* clock = nullptr;                    // required
+  std::uint64_t map_limit_bytes = 0;               // queue_map_size_limit
   std::map<std::string, double> configured_rates;  // account -> messages/s (accounts file)
   AccountsSource accounts;                         // empty: no account series, never ready
   scheduler::ControlService* controls = nullptr;   // null: no campaign series

@@ -15,8 +15,8 @@ class Registry;
 namespace sluice::metrics {
 
 // The failure kinds the resolver reports; anything else counts as "other".
-inline constexpr std::array<std::string_view, 4> kDnsFailureKinds{"nxdomain", "servfail",
-                                                                  "timeout", "other"};
+inline constexpr std::array<std::string_view, 4> kDnsFailureKinds{"nxdomain", "servfail", "timeout",
+                                                                  "other"};
 
 class ResolverMetrics final : public dns::ResolverEvents {
  public:

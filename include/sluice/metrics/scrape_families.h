@@ -30,7 +30,7 @@ struct QueueFacts {
   std::optional<scheduler::SchedulerView> view;  // absent: every active message counts as ready
   std::optional<SystemTime> oldest_arrival;      // of the oldest active or held message
   bool oldest_known = true;  // false: not found within this scrape's bounded read; not exported
-  std::uint64_t map_limit_bytes = 0;             // queue_map_size_limit
+  std::uint64_t map_limit_bytes = 0;  // queue_map_size_limit
 };
 
 // sluice_queue_messages{state}, sluice_queue_oldest_message_age_seconds, sluice_queue_map_*.

@@ -45,7 +45,8 @@ TEST(InboundMetrics, ConnectionsAcceptedRejectedBytesAndLatency) {
   const auto text = m.expose({});
   EXPECT_EQ(sample(text, "sluice_smtpd_connections"), 1);
   EXPECT_EQ(sample(text, "sluice_smtpd_connections_total"), 2);
-  EXPECT_EQ(sample(text, "sluice_smtpd_connections_refused_total{reason=\"client_rate_limit\"}"), 2);
+  EXPECT_EQ(sample(text, "sluice_smtpd_connections_refused_total{reason=\"client_rate_limit\"}"),
+            2);
   EXPECT_EQ(sample(text, "sluice_smtpd_connections_refused_total{reason=\"max_connections\"}"), 1);
   EXPECT_EQ(
       sample(text, "sluice_smtpd_connections_refused_total{reason=\"client_connection_limit\"}"),
@@ -100,12 +101,12 @@ TEST(DeliveryMetrics, ConfiguredAccountsExportZerosFromTheStart) {
     const std::string a = account;
     EXPECT_EQ(sample(text, "sluice_delivery_attempts_total{account=\"" + a + "\"}"), 0) << a;
     for (const char* result : {"sent", "deferred", "bounced"}) {
-      EXPECT_EQ(sample(text, "sluice_deliveries_total{account=\"" + a + "\",result=\"" + result +
-                                 "\"}"),
-                0);
+      EXPECT_EQ(
+          sample(text, "sluice_deliveries_total{account=\"" + a + "\",result=\"" + result + "\"}"),
+          0);
     }
-    EXPECT_EQ(sample(text, "sluice_upstream_connections_total{account=\"" + a + "\",reused=\"no\"}"),
-              0);
+    EXPECT_EQ(
+        sample(text, "sluice_upstream_connections_total{account=\"" + a + "\",reused=\"no\"}"), 0);
   }
 }
 

@@ -12,7 +12,7 @@
 #include "exposition.h"
 #include "manual_clock.h"
 #include "memory_queue_store.h"
-#include "queue_write_probe.h"
+#include "metrics/queue_write_probe.h"
 #include "sluice/admin/admin_server.h"
 
 namespace sluice::metrics {
@@ -31,6 +31,7 @@ class MetricsEndpointsTest : public ::testing::Test {
     sources.probe_timeout = 50ms;
     admin::AdminServerOptions options;
     options.require_token = false;
+    options.log_requests = false;
     config::AdminSettings settings;
     settings.listen = {"127.0.0.1", 0};
     settings.tokens = {{"a-token-nobody-sends", "ops"}};
@@ -52,7 +53,9 @@ class MetricsEndpointsTest : public ::testing::Test {
     m.id = id;
     m.arrival = clock.now() - 120s;
     m.state = state;
-    m.recipients.push_back({"r@example.com"});
+    mail::Recipient r;
+    r.address = "r@example.com";
+    m.recipients.push_back(r);
     store.enqueue(m, "body", [](Result<void>) {});
   }
 
@@ -150,8 +153,8 @@ TEST_F(MetricsEndpointsTest, ReadyWhenTheProbeWriteSucceedsAndAnAccountIsUp) {
 
 TEST_F(MetricsEndpointsTest, NotReadyWithoutAnUsableAccount) {
   ScrapeSources sources;
-  sources.accounts = accounts_answering({account("x", pool::AccountStatus::resting),
-                                         account("y", pool::AccountStatus::disabled)});
+  sources.accounts = accounts_answering(
+      {account("x", pool::AccountStatus::resting), account("y", pool::AccountStatus::disabled)});
   start(std::move(sources));
   auto a = get("/readyz");
   EXPECT_EQ(a.status, 503u);

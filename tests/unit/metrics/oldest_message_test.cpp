@@ -1,6 +1,6 @@
 // The oldest active or held message: the first live record in id order, found past a dead
 // prefix that is remembered between scrapes and forgotten when a dead message comes back.
-#include "oldest_message.h"
+#include "metrics/oldest_message.h"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +20,9 @@ class OldestMessageTest : public ::testing::Test {
     m.id = id;
     m.arrival = at(arrival);
     m.state = state;
-    m.recipients.push_back({"r@example.com"});
+    mail::Recipient r;
+    r.address = "r@example.com";
+    m.recipients.push_back(r);
     bool ok = false;
     store.enqueue(m, "body", [&](Result<void> r) { ok = r.ok(); });
     ASSERT_TRUE(ok);
@@ -34,9 +36,7 @@ class OldestMessageTest : public ::testing::Test {
         },
         [](Result<void>) {});
   }
-  OldestMessage find(OldestMessageFinder& finder) {
-    return finder.find(store, *store.stats());
-  }
+  OldestMessage find(OldestMessageFinder& finder) { return finder.find(store, *store.stats()); }
 
   testing::MemoryQueueStore store;
 };

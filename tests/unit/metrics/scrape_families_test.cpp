@@ -153,11 +153,10 @@ std::vector<std::string> ids(const CampaignSelection& s) {
 
 TEST(SelectCampaigns, OnlyActiveOrRecentlySendingCampaignsAreExported) {
   CampaignPolicy policy;  // 10 minutes
-  auto s = select_campaigns({campaign("queued", 1, 0), campaign("flying", 0, 1),
-                             campaign("recent", 0, 0, kNow - 10min),
-                             campaign("finished", 0, 0, kNow - 10min - 1s),
-                             campaign("never", 0, 0)},
-                            kNow, policy);
+  auto s = select_campaigns(
+      {campaign("queued", 1, 0), campaign("flying", 0, 1), campaign("recent", 0, 0, kNow - 10min),
+       campaign("finished", 0, 0, kNow - 10min - 1s), campaign("never", 0, 0)},
+      kNow, policy);
   EXPECT_EQ(ids(s), (std::vector<std::string>{"flying", "queued", "recent"}));
   EXPECT_EQ(s.dropped, 0u);
 }
