@@ -280,6 +280,12 @@ def test_prometheus_scrapes_what_the_test_did():
             print(d.read_log()[-3000:])
         if prom and prom.proc:
             print(prom.read_log()[-3000:])
+            for expr in ("sluice_messages_accepted_total", "sluice_deliveries_total",
+                         "sluice_campaign_sent_total", "sluice_queue_messages"):
+                try:
+                    print(expr, prom.query(expr))
+                except (AssertionError, OSError) as error:
+                    print(expr, error)
         raise
     finally:
         if prom:
