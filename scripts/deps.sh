@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages sluice needs, only those missing (idempotent).
 #   scripts/deps.sh build   -> compiler, libraries
-#   scripts/deps.sh test    -> build + test tools (clang-16 for fuzzing, postfix, swaks, aiosmtpd)
+#   scripts/deps.sh test    -> build + test tools (clang-16 for fuzzing, postfix, swaks, aiosmtpd,
+#                              prometheus and promtool for the monitoring tests)
 set -euo pipefail
 
 build_pkgs=(cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev libssl-dev
             libc-ares-dev liblmdb-dev prometheus-cpp-dev libspdlog-dev libgtest-dev libgmock-dev
             libhowardhinnant-date-dev tzdata ca-certificates)
-test_pkgs=(clang-16 libclang-rt-16-dev postfix swaks python3 python3-aiosmtpd lmdb-utils
-           procps iproute2 prometheus)
+test_pkgs=(clang-16 libclang-rt-16-dev postfix swaks python3 python3-aiosmtpd python3-yaml
+           lmdb-utils procps iproute2 prometheus)
 
 wanted=("${build_pkgs[@]}")
 [[ "${1:-build}" == test ]] && wanted+=("${test_pkgs[@]}")
