@@ -67,10 +67,10 @@ metrics::MetricsOptions metrics_options(const config::Settings& settings, System
   return options;
 }
 
-// What the metrics server collects at each scrape. The scheduler's view is left unset here.
+// What the metrics server collects at each scrape.
 metrics::ScrapeSources scrape_sources(const config::Settings& settings, queue::QueueStore& store,
                                       const Clock& clock, admin::AccountsAccess accounts,
-                                      scheduler::ControlService& controls) {
+                                      scheduler::QueueRunner& runner) {
   metrics::ScrapeSources sources;
   sources.store = &store;
   sources.clock = &clock;
@@ -79,7 +79,10 @@ metrics::ScrapeSources scrape_sources(const config::Settings& settings, queue::Q
     sources.configured_rates[account.name] = account.rate.per_second;
   }
   sources.accounts = std::move(accounts.snapshot);
-  sources.controls = &controls;
+  sources.controls = &runner.controls();
+  sources.scheduler_view = [&runner](std::function<void(scheduler::SchedulerView)> done) {
+    runner.view(std::move(done));
+  };
   sources.campaign_policy.linger = settings.metrics_campaign_linger;
   sources.campaign_policy.limit = settings.metrics_campaign_limit;
   return sources;
@@ -121,7 +124,8 @@ int run_daemon(const config::Settings& settings) {
   }
   std::unique_ptr<queue::QueueStore> store = std::move(*opened);
 
-  auto outbound = Outbound::build(settings, io, blocking.get_executor(), clock, *store);
+  auto outbound = Outbound::build(settings, io, blocking.get_executor(), clock, *store,
+                                 OutboundObservers{&metrics.connections(), &metrics.resolver()});
   if (!outbound) {
     spdlog::critical("{}", outbound.error().message);
     spdlog::shutdown();
@@ -142,6 +146,7 @@ int run_daemon(const config::Settings& settings) {
       [&jitter] { return std::uniform_real_distribution<double>(0.0, 1.0)(jitter); });
   auto campaigns = campaign_setup(settings);  // errors were refused by main()
   runner.configure_campaigns(std::move(campaigns.configured), std::move(campaigns.defaults));
+  runner.set_events(&metrics.delivery());
   (*outbound)->attach(runner);
 
   smtpd::SmtpdContext smtpd_context;
@@ -176,8 +181,7 @@ int run_daemon(const config::Settings& settings) {
                                     metrics_server_options());
   metrics::register_metrics_endpoints(
       metrics_server.router(), metrics,
-      scrape_sources(settings, *store, clock, (*outbound)->accounts_access(runner),
-                     runner.controls()));
+      scrape_sources(settings, *store, clock, (*outbound)->accounts_access(runner), runner));
   if (auto ok = metrics_server.start(); !ok) {
     spdlog::critical("metrics: {}", ok.error().message);
     spdlog::shutdown();
