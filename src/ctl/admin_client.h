@@ -22,7 +22,7 @@ struct AdminEndpoint {
   // Non-empty: HTTPS. The daemon's certificate must chain to one in this PEM file (any of them,
   // intermediate or leaf, counts as an anchor: the daemon's own certificate file works) and
   // name `host` (DNS name or IP address).
-  std::string tls_trust_file;
+  std::string tls_trust_file = {};
   std::string to_string() const;  // "127.0.0.1:8025", "[::1]:8025"
 };
 
