@@ -76,7 +76,7 @@ def test_secrets_never_show_in_logs_outputs_or_answers():
         n = 6
         for i in range(n):
             send(d.smtp_port, [f"r{i}@example.com"], f"message {i}")
-        wait_until(lambda: good.transaction_count() >= n, timeout=60,
+        wait_until(lambda: good.transaction_count >= n, timeout=60,
                    what="every message at the good upstream")
         assert all(t.auth_user == RELAY_USER for t in good.transactions())
         wait_until(lambda: any(not ok for _, _, ok in bad.auth_attempts()), timeout=30,
