@@ -104,8 +104,8 @@ def test_secrets_never_show_in_logs_outputs_or_answers():
         listing = d.ctl("config", "-n").stdout
         for name in ("admin_tokens", "smtp_sasl_password_maps"):
             assert f"{name} = (hidden)" in listing, listing
-        wrong = d.ctl("accounts", env_token=False)  # the token from the config: works too
-        assert wrong.returncode == 0, wrong.stderr
+        from_config = d.ctl("accounts", env_token=False)  # the config's first token works too
+        assert from_config.returncode == 0, from_config.stderr
         check = subprocess.run([SLUICE_BIN, "--check", "-c", d.config], capture_output=True,
                                text=True, timeout=30)
         assert check.returncode == 0, check.stderr
@@ -184,8 +184,8 @@ def test_admin_over_https_with_sluicectl():
         assert status == 200 and json.loads(body)["accounts"][0]["name"] == "dev", body
         status, body = raw_get(base + "/api/accounts", "not-the-token-at-all", context)
         assert status == 401, (status, body)
-        wrong = d.ctl("accounts", env_token=False)
-        assert wrong.returncode == 0, wrong.stderr
+        from_config = d.ctl("accounts", env_token=False)
+        assert from_config.returncode == 0, from_config.stderr
 
         # Plain HTTP to the HTTPS port: a plain 400 saying why, then the daemon goes on.
         status, body = raw_get(f"http://127.0.0.1:{d.admin_port}/api/accounts", TOKEN)
