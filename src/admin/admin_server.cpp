@@ -10,6 +10,7 @@
 #include <boost/asio/strand.hpp>
 #include <exception>
 
+#include "admin_tls.h"
 #include "http_session.h"
 #include "server_context.h"
 
@@ -63,12 +64,14 @@ void ServerContext::stop_all() {
 // spinning.
 class AdminServer::Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(const asio::any_io_executor& executor, std::shared_ptr<ServerContext> context)
+  Listener(const asio::any_io_executor& executor, std::shared_ptr<ServerContext> context,
+           std::shared_ptr<asio::ssl::context> tls)
       : executor_(executor),
         strand_(asio::make_strand(executor)),
         acceptor_(strand_),
         backoff_timer_(strand_),
-        context_(std::move(context)) {}
+        context_(std::move(context)),
+        tls_(std::move(tls)) {}
 
   // Called before any handler runs, from the composition root's thread.
   Result<std::uint16_t> open(const config::ListenAddress& listen) {
@@ -134,7 +137,7 @@ class AdminServer::Listener : public std::enable_shared_from_this<Listener> {
       return;
     }
     backoff_ = std::chrono::milliseconds(0);
-    std::make_shared<HttpSession>(std::move(socket), context_)->start();
+    std::make_shared<HttpSession>(std::move(socket), context_, tls_)->start();
     accept();
   }
 
@@ -143,14 +146,17 @@ class AdminServer::Listener : public std::enable_shared_from_this<Listener> {
   tcp::acceptor acceptor_;
   asio::steady_timer backoff_timer_;
   std::shared_ptr<ServerContext> context_;
-  std::chrono::milliseconds backoff_{0};  // strand only
-  bool stopped_ = false;                  // strand only
+  std::shared_ptr<asio::ssl::context> tls_;  // null: plain HTTP
+  std::chrono::milliseconds backoff_{0};     // strand only
+  bool stopped_ = false;                     // strand only
 };
 
 AdminServer::AdminServer(asio::any_io_executor executor, const config::AdminSettings& settings,
                          AdminServerOptions options)
     : executor_(std::move(executor)),
       listen_(settings.listen),
+      tls_cert_file_(settings.tls_cert_file),
+      tls_key_file_(settings.tls_key_file),
       router_(std::make_shared<Router>()),
       context_(std::make_shared<ServerContext>(router_, BearerAuth(settings.tokens),
                                                std::move(options))) {}
@@ -165,14 +171,22 @@ AdminServer::~AdminServer() {
 
 Result<void> AdminServer::start() {
   if (listener_ || stopped_) return make_error("admin server already started");
-  auto listener = std::make_shared<Listener>(executor_, context_);
+  std::shared_ptr<asio::ssl::context> tls;
+  if (!tls_cert_file_.empty()) {
+    auto made = make_admin_tls_context(tls_cert_file_, tls_key_file_);
+    if (!made) return made.error();
+    tls = std::move(*made);
+  }
+  const bool https = tls != nullptr;
+  auto listener = std::make_shared<Listener>(executor_, context_, std::move(tls));
   auto port = listener->open(listen_);
   if (!port) return port.error();
   port_ = *port;
   listener_ = std::move(listener);
   listener_->start();
-  context_->logger().info("admin: listening on {}",
-                          display(config::ListenAddress{listen_.host, port_}));
+  context_->logger().info("admin: listening on {} ({})",
+                          display(config::ListenAddress{listen_.host, port_}),
+                          https ? "HTTPS" : "HTTP");
   return {};
 }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -13,6 +14,7 @@
 #include <boost/json/serialize.hpp>
 #include <exception>
 
+#include "admin_tls.h"
 #include "server_context.h"
 
 namespace sluice::admin {
@@ -34,14 +36,16 @@ std::string describe(const asio::ip::tcp::socket& socket) {
 bool is_quiet_close(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::operation_aborted || ec == beast::error::timeout ||
-         ec == asio::error::connection_reset;
+         ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated;
 }
 
 }  // namespace
 
-HttpSession::HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<ServerContext> context)
+HttpSession::HttpSession(asio::ip::tcp::socket socket, std::shared_ptr<ServerContext> context,
+                         std::shared_ptr<asio::ssl::context> tls)
     : client_(describe(socket)),
-      stream_(std::move(socket)),
+      tls_(std::move(tls)),
+      stream_(std::move(socket), tls_.get()),
       reply_timer_(stream_.get_executor()),
       context_(std::move(context)) {}
 
@@ -53,11 +57,40 @@ void HttpSession::start() {
     stream_.socket().close(ignored);
     return;
   }
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->stream_.is_tls()) return self->handshake();
+    self->read_header();
+  });
 }
 
 void HttpSession::close() {
   asio::post(stream_.get_executor(), [self = shared_from_this()] { self->shut_down(); });
+}
+
+void HttpSession::handshake() {
+  method_ = "-";
+  path_ = "-";
+  started_ = std::chrono::steady_clock::now();
+  stream_.expires_after(context_->options().read_timeout);
+  stream_.async_handshake([self = shared_from_this()](beast::error_code ec) {
+    if (ec) return self->on_handshake_error(ec);
+    self->read_header();
+  });
+}
+
+// A plain HTTP client on the HTTPS port learns why in plain HTTP; anything else just closes.
+void HttpSession::on_handshake_error(beast::error_code ec) {
+  if (closed_) return;
+  if (is_plain_http_on_tls(ec)) {
+    stream_.drop_tls();
+    return send(
+        Response::error(http::status::bad_request, "this port speaks HTTPS only: use https://"),
+        true);
+  }
+  if (!is_quiet_close(ec)) {
+    context_->logger().info("admin: {} TLS handshake failed: {}", client_, ec.message());
+  }
+  shut_down();
 }
 
 void HttpSession::read_header() {
@@ -273,6 +306,11 @@ void HttpSession::on_write(bool close_after, beast::error_code ec) {
 
 void HttpSession::linger() {
   if (closed_) return;
+  if (stream_.is_tls()) {  // close_notify, then wait (bounded) for the peer to close
+    stream_.expires_after(std::chrono::seconds(2));
+    return stream_.async_shutdown(
+        [self = shared_from_this()](beast::error_code) { self->shut_down(); });
+  }
   beast::error_code ignored;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   stream_.expires_after(std::chrono::seconds(2));

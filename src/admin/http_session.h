@@ -3,12 +3,14 @@
 // routes it, waits for the handler's reply and writes it, then reads the next one (keep-alive).
 // Created by AdminServer's listener; everything runs on the connection's strand (the socket's
 // executor). Kept alive by shared_from_this while an operation or a handler reply is pending.
+// With admin TLS the connection starts with the TLS handshake; a plain HTTP request there gets
+// a plain 400 and the connection closes.
 
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -19,6 +21,7 @@
 #include <optional>
 #include <string>
 
+#include "admin_stream.h"
 #include "sluice/admin/router.h"
 
 namespace sluice::admin {
@@ -27,7 +30,9 @@ class ServerContext;
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerContext> context);
+  // `tls` null: plain HTTP; otherwise HTTPS only.
+  HttpSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<ServerContext> context,
+              std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~HttpSession();
 
   void start();
@@ -37,6 +42,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  private:
   using Request = http::request<http::string_body>;
 
+  void handshake();
+  void on_handshake_error(boost::beast::error_code ec);
   void read_header();
   void on_header(boost::beast::error_code ec);
   void read_body();
@@ -55,7 +62,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   Reply make_reply();
 
   std::string client_;  // "address:port"; before stream_, which takes the socket
-  boost::beast::tcp_stream stream_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // before stream_, which uses it
+  AdminStream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::empty_body> continue_;   // "100 Continue", kept during its write

@@ -176,9 +176,9 @@ int run_daemon(const config::Settings& settings) {
     return 1;
   }
 
-  admin::AdminServer metrics_server(io.get_executor(),
-                                    config::AdminSettings{settings.metrics_listen, {}, {}},
-                                    metrics_server_options());
+  config::AdminSettings metrics_listener;  // no tokens, no TLS: for scrapers and probes
+  metrics_listener.listen = settings.metrics_listen;
+  admin::AdminServer metrics_server(io.get_executor(), metrics_listener, metrics_server_options());
   metrics::register_metrics_endpoints(
       metrics_server.router(), metrics,
       scrape_sources(settings, *store, clock, (*outbound)->accounts_access(runner), runner));

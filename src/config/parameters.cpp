@@ -13,6 +13,9 @@ using K = DefaultKind;
 // someone pastes a secret where a table belongs.
 constexpr std::array registry{
     ParameterInfo{"admin_listen", "127.0.0.1:8025", false, "admin HTTP API address"},
+    ParameterInfo{"admin_tls_CAfile", "", false, "sluicectl's CA file (empty: the admin cert)"},
+    ParameterInfo{"admin_tls_cert_file", "", false, "admin API certificate chain (PEM): HTTPS"},
+    ParameterInfo{"admin_tls_key_file", "", false, "admin API private key (PEM)"},
     ParameterInfo{"admin_tokens", "", true, "table of `name token` for the admin API"},
     ParameterInfo{"campaign_group_header", "X-Campaign-Group", false, "campaign group header"},
     ParameterInfo{"campaign_header", "X-Campaign-ID", false, "campaign id header"},

@@ -173,6 +173,46 @@ void read_delivery(ParameterReader& r, DeliverySettings& d) {
   if (auto servers = r.text("dns_servers")) d.dns_servers = *servers;
 }
 
+void read_admin(ParameterReader& r, AdminSettings& a) {
+  r.listen("admin_listen", a.listen);
+  r.readable_file("admin_tls_cert_file", a.tls_cert_file);
+  // Only the daemon reads the key (AdminServer::start() reports it); sluicectl, which loads
+  // these settings too, may not be allowed to.
+  r.path("admin_tls_key_file", a.tls_key_file);
+  r.readable_file("admin_tls_CAfile", a.tls_ca_file);
+}
+
+// Only these stay on the machine; a name other than localhost may resolve anywhere.
+bool is_loopback(const std::string& host) {
+  if (host == "localhost") return true;
+  for (const char* net : {"127.0.0.0/8", "::1/128"}) {
+    if (parse_network(net)->contains(host)) return true;
+  }
+  return false;
+}
+
+// The admin API hands out control of the relay: off the loopback interface it needs tokens,
+// and without TLS those tokens cross the network readable.
+void check_admin(ParameterReader& r, const AdminSettings& a) {
+  if (a.tls_cert_file.empty() != a.tls_key_file.empty()) {
+    r.error(a.tls_cert_file.empty() ? "admin_tls_key_file" : "admin_tls_cert_file",
+            "admin_tls_cert_file and admin_tls_key_file go together");
+  }
+  const bool tls = !a.tls_cert_file.empty() && !a.tls_key_file.empty();
+  if (!a.tls_ca_file.empty() && !tls) {
+    r.warning("admin_tls_CAfile", "admin_tls_CAfile has no effect without admin_tls_cert_file");
+  }
+  if (is_loopback(a.listen.host)) return;
+  if (a.tokens.empty()) {
+    r.error("admin_listen", "admin_listen " + a.listen.to_string() +
+                                " is not a loopback address: it needs tokens in admin_tokens");
+  } else if (!tls) {
+    r.warning("admin_listen", "admin_listen " + a.listen.to_string() +
+                                  " is not a loopback address and admin TLS is off: tokens "
+                                  "cross the network in clear text (set admin_tls_cert_file)");
+  }
+}
+
 // The defaults of campaigns not in campaign_maps (and of table lines without rate=, window= or
 // tz=), then the table itself.
 void read_campaigns(ParameterReader& r, Settings& s, std::vector<Diagnostic>& found) {
@@ -212,6 +252,7 @@ void cross_check(ParameterReader& r, const Settings& s) {
             "smtpd_tls_security_level may or encrypt needs smtpd_tls_cert_file and "
             "smtpd_tls_key_file");
   }
+  check_admin(r, s.admin);
   if (s.smtpd.sasl_auth_enable && s.smtpd.sasl_users.empty()) {
     r.error("smtpd_sasl_auth_enable",
             "smtpd_sasl_auth_enable = yes needs users in smtpd_sasl_password_maps");
@@ -250,7 +291,7 @@ LoadResult load_settings(const std::string& config_file, const Overrides& overri
   }
   read_smtpd(r, s.smtpd);
   read_queue(r, s.queue);
-  r.listen("admin_listen", s.admin.listen);
+  read_admin(r, s.admin);
   r.listen("metrics_listen", s.metrics_listen);
   r.duration("metrics_campaign_linger", s.metrics_campaign_linger);
   r.number("metrics_campaign_limit", s.metrics_campaign_limit, 0, 100'000);
@@ -278,13 +319,27 @@ std::vector<ParameterLine> effective_parameters(const std::string& config_file,
   auto config = read_configuration(config_file, overrides, diagnostics);
   if (!config) return lines;
   Expander expander(config->definitions);
+  // A secret can also show through another parameter that expands it ($admin_tokens).
+  std::vector<std::string> secrets;
+  for (const auto& p : parameter_registry()) {
+    if (!p.is_secret) continue;
+    auto value = expander.value(p.name);
+    if (value && !value->empty()) secrets.push_back(*value);
+  }
+  auto shows_secret = [&](const ParameterLine& line) {
+    if (line.value.empty()) return false;
+    if (find_parameter(line.name)->is_secret) return true;
+    return std::any_of(secrets.begin(), secrets.end(), [&](const std::string& secret) {
+      return line.value.find(secret) != std::string::npos;
+    });
+  };
   for (const auto& p : parameter_registry()) {
     const bool is_default = config->set_explicitly.count(p.name) == 0;
     if (non_default_only && is_default) continue;
     const Definition& definition = config->definitions.find(p.name)->second;
     auto value = expander.value(p.name);
     ParameterLine line{std::string(p.name), value ? *value : definition.value, is_default};
-    if (p.is_secret && !line.value.empty()) line.value = "(hidden)";
+    if (shows_secret(line)) line.value = "(hidden)";
     lines.push_back(std::move(line));
   }
   diagnostics.insert(diagnostics.end(), expander.diagnostics().begin(),

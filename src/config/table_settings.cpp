@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "parameters.h"
 #include "paths.h"
 #include "sluice/config/accounts_file.h"
 #include "sluice/config/campaign_maps.h"
@@ -24,16 +25,23 @@ std::optional<LoadedTable> load_table(ParameterReader& reader, std::string_view 
                                       std::vector<Diagnostic>& diagnostics) {
   const auto reference = reader.text(name);
   if (!reference || reference->empty()) return std::nullopt;
+  // A secret table's reference may be a secret pasted where the table belongs: its messages
+  // point at the parameter's line and never quote the value.
+  const ParameterInfo* info = find_parameter(name);
+  const bool secret = info != nullptr && info->is_secret;
   auto path = table_path(*reference);
   if (!path) {
-    reader.error(name, "bad value for " + std::string(name) + ": " + path.error().message);
+    reader.error(name, "bad value for " + std::string(name) + ": " +
+                           (secret ? "unsupported table type (only texthash: is supported)"
+                                   : path.error().message));
     return std::nullopt;
   }
   LoadedTable loaded{resolve_path(reader.config_directory(), *path), {}};
   auto text = read_text_file(loaded.path);
   if (!text) {
-    reader.error(name, "cannot read " + std::string(name) + " table '" + loaded.path +
-                           "': " + text.error().message);
+    const std::string which = secret ? " table" : " table '" + loaded.path + "'";
+    reader.error(name,
+                 "cannot read " + std::string(name) + which + ": " + text.error().message);
     return std::nullopt;
   }
   auto parsed = parse_lookup_table(*text, loaded.path);

@@ -1,7 +1,7 @@
 #pragma once
 // sluicectl's side of the admin API: one blocking HTTP request per call, on a fresh loopback
-// connection, with a deadline over the whole exchange. Used from sluicectl's single thread (and
-// from tests against a real AdminServer); not thread-safe.
+// connection (HTTPS when the endpoint has a trust file), with a deadline over the whole exchange.
+// Used from sluicectl's single thread (and from tests against a real AdminServer); not thread-safe.
 
 #include <boost/beast/http/verb.hpp>
 #include <boost/json/value.hpp>
@@ -19,6 +19,10 @@ struct AdminEndpoint {
   std::uint16_t port = 0;
   std::string token;  // empty: no Authorization header (the server will answer 401)
   std::chrono::milliseconds timeout{30'000};
+  // Non-empty: HTTPS. The daemon's certificate must chain to one in this PEM file (any of them,
+  // intermediate or leaf, counts as an anchor: the daemon's own certificate file works) and
+  // name `host` (DNS name or IP address).
+  std::string tls_trust_file = {};
   std::string to_string() const;  // "127.0.0.1:8025", "[::1]:8025"
 };
 
@@ -34,7 +38,8 @@ class AdminClient {
 
   // Sends one request and returns any HTTP answer as a reply (4xx/5xx included). Errors:
   // "cannot connect to admin API at HOST:PORT: Connection refused", timeouts, a reply that is
-  // not JSON.
+  // not JSON, an unreadable trust file, a failed TLS handshake or certificate check (saying
+  // why: "certificate verify failed: IP address mismatch").
   // A non-null `body` is sent as JSON.
   Result<AdminReply> call(boost::beast::http::verb method, const std::string& target,
                           const boost::json::value& body = nullptr);

@@ -88,6 +88,11 @@ std::optional<sluice::ctl::AdminEndpoint> admin_endpoint(const Options& options)
   if (endpoint.host.empty() || endpoint.host == "0.0.0.0") endpoint.host = "127.0.0.1";
   if (endpoint.host == "::") endpoint.host = "::1";
   endpoint.port = admin.listen.port;
+  // With admin TLS the daemon is checked against admin_tls_CAfile, or else against its own
+  // certificate (self-signed setups); either way it must name the address dialled.
+  if (!admin.tls_cert_file.empty()) {
+    endpoint.tls_trust_file = admin.tls_ca_file.empty() ? admin.tls_cert_file : admin.tls_ca_file;
+  }
   const char* env_token = std::getenv("SLUICE_TOKEN");
   endpoint.token = env_token && *env_token ? env_token : admin.client_token;
   return endpoint;

@@ -4,7 +4,8 @@
 // Bearer TOKEN against admin_tokens; unless options.require_token is false, as for the metrics
 // endpoints), routed through router() and answered with JSON (or a handler's text); errors
 // are {"error": "..."}. One log line per request (method, path, status, token name; never the
-// token). Built and started by the daemon's composition root:
+// token). With admin_tls_cert_file and admin_tls_key_file it speaks HTTPS only (TLS 1.2+); a
+// plain HTTP request there gets a plain 400. Built and started by the daemon's composition root:
 //
 //   AdminServer admin(io.get_executor(), settings.admin);
 //   register_queue_api(admin.router(), store, clock, [&] { runner.wake(); });
@@ -23,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "sluice/admin/router.h"
 #include "sluice/common/result.h"
@@ -62,8 +64,9 @@ class AdminServer {
   // Routes to serve; fill before start().
   Router& router() { return *router_; }
 
-  // Binds admin_listen and starts accepting. Errors (bad address, address in use, permission)
-  // are values naming the address.
+  // Loads the TLS certificate and key (if any), binds admin_listen and starts accepting. Errors
+  // (unusable certificate or key, bad address, address in use, permission) are values naming
+  // the file or the address.
   Result<void> start();
   // The bound port (useful with port 0), or 0 before start().
   std::uint16_t port() const { return port_; }
@@ -76,6 +79,8 @@ class AdminServer {
 
   boost::asio::any_io_executor executor_;
   config::ListenAddress listen_;
+  std::string tls_cert_file_;  // empty: plain HTTP
+  std::string tls_key_file_;
   std::shared_ptr<Router> router_;
   std::shared_ptr<ServerContext> context_;  // auth, options, live sessions; shared with them
   std::shared_ptr<Listener> listener_;

@@ -56,6 +56,11 @@ struct AdminSettings {
   ListenAddress listen{"127.0.0.1", 8025};    // admin_listen
   std::map<std::string, std::string> tokens;  // admin_tokens: token -> name
   std::string client_token;                   // admin_tokens first line: sluicectl sends it
+  // HTTPS instead of HTTP when both are set (absolute, or empty).
+  std::string tls_cert_file;  // admin_tls_cert_file: certificate chain (PEM)
+  std::string tls_key_file;   // admin_tls_key_file: private key (PEM)
+  // admin_tls_CAfile: what sluicectl verifies the daemon against (empty: tls_cert_file itself).
+  std::string tls_ca_file;
 };
 
 enum class EndpointKind { smtp, maildir };
