@@ -12,26 +12,21 @@ namespace {
 
 constexpr std::size_t kDefaultLineLimit = 2048;
 
-std::string build_ehlo_reply(const ProtocolLimits& limits) {
-  std::string size = "SIZE";
-  if (limits.message_size_limit != 0) size += " " + std::to_string(limits.message_size_limit);
-  const std::string_view keywords[] = {"PIPELINING",          size,      "8BITMIME", "SMTPUTF8",
-                                       "ENHANCEDSTATUSCODES", "CHUNKING"};
-  std::string reply = "250-" + limits.myhostname + "\r\n";
-  for (std::size_t i = 0; i < std::size(keywords); ++i) {
-    reply += i + 1 < std::size(keywords) ? "250-" : "250 ";
-    reply += keywords[i];
-    reply += "\r\n";
+// A 4xx/5xx reply's code, for SendReply::rejected.
+std::uint16_t reply_code(std::string_view line) {
+  if (line.size() < 3) return 0;
+  std::uint16_t code = 0;
+  for (const char c : line.substr(0, 3)) {
+    if (c < '0' || c > '9') return 0;
+    code = static_cast<std::uint16_t>(code * 10 + (c - '0'));
   }
-  return reply;
+  return code;
 }
 
 }  // namespace
 
 ServerProtocol::State::State(ProtocolLimits limits_in, ClientInfo client_in)
-    : limits(std::move(limits_in)),
-      client(std::move(client_in)),
-      ehlo_reply(build_ehlo_reply(limits)) {}
+    : limits(std::move(limits_in)), client(std::move(client_in)), tls_active(client.tls_active) {}
 
 std::size_t ServerProtocol::State::line_limit() const {
   return limits.line_length_limit != 0 ? limits.line_length_limit : kDefaultLineLimit;
@@ -40,9 +35,15 @@ std::size_t ServerProtocol::State::line_limit() const {
 void ServerProtocol::State::send(std::string_view text) { pending += text; }
 
 void ServerProtocol::State::reply(std::string_view line) {
-  pending += line;
-  pending += "\r\n";
-  if (line.empty() || (line.front() != '4' && line.front() != '5')) return;
+  const bool error = !line.empty() && (line.front() == '4' || line.front() == '5');
+  if (error && in_transaction_step) {
+    flush();
+    out->push_back(SendReply{std::string(line) + "\r\n", reply_code(line)});
+  } else {
+    pending += line;
+    pending += "\r\n";
+  }
+  if (!error) return;
   // Postfix's smtpd_hard_error_limit: disconnect once the count reaches the limit.
   if (++errors >= limits.hard_error_limit && limits.hard_error_limit != 0 &&
       phase != Phase::closed) {
@@ -64,11 +65,31 @@ void ServerProtocol::State::close() {
   phase = Phase::closed;
 }
 
+void ServerProtocol::State::resume() {
+  std::string held = std::move(input);
+  input.clear();
+  std::string_view rest = held;
+  run(rest);
+  keep_unread(rest);
+}
+
+void ServerProtocol::State::keep_unread(std::string_view rest) {
+  if (phase == Phase::closed || phase == Phase::tls_handshake) {
+    // After STARTTLS nothing the client sent in plaintext may be read (CVE-2011-0411).
+    std::string().swap(input);
+  } else {
+    input.assign(rest);
+  }
+}
+
 void ServerProtocol::State::run(std::string_view& in) {
   while (!in.empty()) {
     switch (phase) {
       case Phase::command:
         if (!step_command(in)) return;
+        break;
+      case Phase::auth_response:
+        if (!step_auth_response(in)) return;
         break;
       case Phase::data:
         step_data(in);
@@ -77,44 +98,57 @@ void ServerProtocol::State::run(std::string_view& in) {
         step_bdat(in);
         break;
       case Phase::awaiting_commit:
+      case Phase::awaiting_auth:
+      case Phase::tls_handshake:
       case Phase::closed:
         return;
     }
   }
 }
 
-// Takes one command line off the front of in; false when in holds no complete line (a
-// partial line stays for the next bytes, an overlong one is dropped as it arrives).
-bool ServerProtocol::State::step_command(std::string_view& in) {
+// Takes one line off the front of in; nullopt when in holds no complete line (a partial line
+// stays for the next bytes, one longer than limit is dropped as it arrives, never buffered).
+std::optional<InputLine> ServerProtocol::State::next_line(std::string_view& in, std::size_t limit) {
   const auto* lf = static_cast<const char*>(std::memchr(in.data(), '\n', in.size()));
   if (discarding_line) {
     if (!lf) {
       in = {};
-      return false;
+      return std::nullopt;
     }
     in.remove_prefix(std::size_t(lf - in.data()) + 1);
     discarding_line = false;
     ++lines;
-    reply("500 5.5.2 Error: line too long");
-    return true;
+    return InputLine{InputLine::Kind::too_long, {}};
   }
   if (!lf) {
-    if (in.size() >= line_limit()) {  // cannot fit even with its LF: drop without buffering
+    if (in.size() >= limit) {  // cannot fit even with its LF
       discarding_line = true;
       in = {};
     }
-    return false;
+    return std::nullopt;
   }
   const auto length = std::size_t(lf - in.data()) + 1;
   const auto line = in.substr(0, length);
   in.remove_prefix(length);
   ++lines;
-  if (length > line_limit()) {
-    reply("500 5.5.2 Error: line too long");
-  } else if (length < 2 || line[length - 2] != '\r') {
-    reply("500 5.5.2 Error: bare <LF> received");
-  } else {
-    execute(line.substr(0, length - 2));
+  if (length > limit) return InputLine{InputLine::Kind::too_long, {}};
+  if (length < 2 || line[length - 2] != '\r') return InputLine{InputLine::Kind::bare_lf, {}};
+  return InputLine{InputLine::Kind::ok, line.substr(0, length - 2)};
+}
+
+bool ServerProtocol::State::step_command(std::string_view& in) {
+  const auto line = next_line(in, line_limit());
+  if (!line) return false;
+  switch (line->kind) {
+    case InputLine::Kind::too_long:
+      reply("500 5.5.2 Error: line too long");
+      break;
+    case InputLine::Kind::bare_lf:
+      reply("500 5.5.2 Error: bare <LF> received");
+      break;
+    case InputLine::Kind::ok:
+      execute(line->text);
+      break;
   }
   return true;
 }
@@ -135,7 +169,7 @@ void ServerProtocol::State::step_bdat(std::string_view& in) {
   const auto bytes = in.substr(0, take);
   in.remove_prefix(take);
   chunk.remaining -= take;
-  if (chunk.refused) {
+  if (!chunk.refusal.empty()) {
     lines += static_cast<std::uint64_t>(std::count(bytes.begin(), bytes.end(), '\n'));
   } else {
     auto& decoder = *transaction.decoder;
@@ -147,9 +181,10 @@ void ServerProtocol::State::step_bdat(std::string_view& in) {
 }
 
 void ServerProtocol::State::end_bdat_chunk() {
+  const TransactionStep step(*this);
   phase = Phase::command;
-  if (chunk.refused) {
-    reply("503 5.5.1 Error: need RCPT command");
+  if (!chunk.refusal.empty()) {
+    reply(chunk.refusal);
   } else if (!chunk.last) {
     reply("250 2.0.0 Ok: " + std::to_string(chunk.size) + " octets received");
   } else {
@@ -160,6 +195,7 @@ void ServerProtocol::State::end_bdat_chunk() {
 
 // The end of DATA or of the LAST chunk: the checks that need the whole message, then commit.
 void ServerProtocol::State::finish_message() {
+  const TransactionStep step(*this);
   auto& decoder = *transaction.decoder;
   if (decoder.bare_lf() || decoder.bare_cr()) {
     // As Postfix's smtpd_forbid_bare_newline=reject: the client is broken or an attacker.
@@ -208,8 +244,8 @@ std::string ServerProtocol::greeting() const {
 
 void ServerProtocol::receive(std::string_view bytes, std::vector<Action>& out) {
   auto& s = *state_;
-  if (s.phase == Phase::closed) return;
-  if (s.phase == Phase::awaiting_commit) {
+  if (s.phase == Phase::closed || s.phase == Phase::tls_handshake) return;
+  if (s.phase == Phase::awaiting_commit || s.phase == Phase::awaiting_auth) {
     s.input.append(bytes);
     return;
   }
@@ -217,12 +253,12 @@ void ServerProtocol::receive(std::string_view bytes, std::vector<Action>& out) {
   if (s.input.empty()) {
     // The common case: nothing held back, so bodies go to the decoder without a copy.
     s.run(bytes);
-    if (s.phase != Phase::closed) s.input.assign(bytes);
+    s.keep_unread(bytes);
   } else {
     s.input.append(bytes);
     std::string_view rest = s.input;
     s.run(rest);
-    if (s.phase == Phase::closed) {
+    if (s.phase == Phase::closed || s.phase == Phase::tls_handshake) {
       std::string().swap(s.input);
     } else {
       s.input.erase(0, s.input.size() - rest.size());
@@ -237,19 +273,17 @@ void ServerProtocol::commit_finished(const CommitOutcome& outcome, std::vector<A
   if (s.phase != Phase::awaiting_commit) return;
   s.out = &out;
   s.phase = Phase::command;
-  if (outcome.ok) {
-    s.reply("250 2.0.0 Ok: queued as " + outcome.queue_id);
-  } else if (outcome.no_space) {
-    s.reply("452 4.3.1 Insufficient system storage");
-  } else {
-    s.reply("451 4.3.0 Error: queue file write error");
+  {
+    const State::TransactionStep step(s);
+    if (outcome.ok) {
+      s.reply("250 2.0.0 Ok: queued as " + outcome.queue_id);
+    } else if (outcome.no_space) {
+      s.reply("452 4.3.1 Insufficient system storage");
+    } else {
+      s.reply("451 4.3.0 Error: queue file write error");
+    }
   }
-  // Commands pipelined behind the message.
-  std::string held = std::move(s.input);
-  s.input.clear();
-  std::string_view rest = held;
-  s.run(rest);
-  if (s.phase != Phase::closed) s.input.assign(rest);
+  s.resume();  // commands pipelined behind the message
   s.flush();
   s.out = nullptr;
 }
@@ -262,6 +296,8 @@ std::string ServerProtocol::shutdown_reply() const {
   return "421 4.3.2 " + state_->limits.myhostname + " Service shutting down\r\n";
 }
 
+const std::string& ServerProtocol::authenticated_user() const { return state_->authenticated_user; }
+bool ServerProtocol::tls_active() const { return state_->tls_active; }
 std::uint64_t ServerProtocol::lines_received() const { return state_->lines; }
 bool ServerProtocol::awaiting_commit() const { return state_->phase == Phase::awaiting_commit; }
 bool ServerProtocol::closed() const { return state_->phase == Phase::closed; }

@@ -3,6 +3,8 @@
 
 #include <array>
 #include <cstring>
+#include <optional>
+#include <vector>
 
 #include "protocol_state.h"
 #include "sluice/mail/address.h"
@@ -20,14 +22,39 @@ std::string printable(std::string_view text) {
   return out;
 }
 
+bool is_transaction_verb(Verb verb) {
+  return verb == Verb::mail || verb == Verb::rcpt || verb == Verb::data || verb == Verb::bdat;
+}
+
+// Postfix's smtpd_tls_security_level = encrypt lets these through before STARTTLS.
+bool allowed_before_tls(Verb verb) {
+  return verb == Verb::helo || verb == Verb::ehlo || verb == Verb::noop || verb == Verb::rset ||
+         verb == Verb::quit || verb == Verb::starttls || verb == Verb::unknown ||
+         verb == Verb::empty;
+}
+
+constexpr std::string_view kTlsRequired = "530 5.7.0 Must issue a STARTTLS command first";
+
 }  // namespace
+
+std::string ServerProtocol::State::ehlo_reply() const {
+  std::string size = "SIZE";
+  if (limits.message_size_limit != 0) size += " " + std::to_string(limits.message_size_limit);
+  std::vector<std::string_view> keywords{"PIPELINING", size};
+  if (limits.tls_offered && !tls_active) keywords.push_back("STARTTLS");
+  if (auth_offered() && authenticated_user.empty()) keywords.push_back("AUTH PLAIN LOGIN");
+  keywords.insert(keywords.end(), {"8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES", "CHUNKING"});
+  std::string reply = "250-" + limits.myhostname + "\r\n";
+  for (std::size_t i = 0; i < keywords.size(); ++i) {
+    reply += i + 1 < keywords.size() ? "250-" : "250 ";
+    reply += keywords[i];
+    reply += "\r\n";
+  }
+  return reply;
+}
 
 // The dispatch table is the command state machine: each handler checks the state it needs.
 void ServerProtocol::State::execute(std::string_view line) {
-  if (std::memchr(line.data(), '\0', line.size()) || std::memchr(line.data(), '\r', line.size())) {
-    reply("500 5.5.2 Error: bad syntax");
-    return;
-  }
   using Handler = void (State::*)(std::string_view);
 
   // Indexed by Verb.
@@ -43,8 +70,8 @@ void ServerProtocol::State::execute(std::string_view line) {
       &State::on_quit,             // quit
       &State::on_vrfy,             // vrfy
       &State::on_help,             // help
-      &State::on_not_implemented,  // starttls (until TLS is wired in)
-      &State::on_not_implemented,  // auth
+      &State::on_starttls,         // starttls
+      &State::on_auth,             // auth
       &State::on_not_implemented,  // etrn
       &State::on_not_implemented,  // expn
       &State::on_unknown,          // unknown
@@ -53,6 +80,19 @@ void ServerProtocol::State::execute(std::string_view line) {
   static_assert(static_cast<std::size_t>(Verb::empty) + 1 == kHandlers.size());
 
   const auto command = parse_command_line(line);
+  std::optional<TransactionStep> step;
+  if (is_transaction_verb(command.verb)) step.emplace(*this);
+  // A bare CR (the LF ended the line) or a NUL: never part of an address or a parameter.
+  if (std::memchr(line.data(), '\0', line.size()) || std::memchr(line.data(), '\r', line.size())) {
+    reply("501 5.5.2 Syntax error: bare CR, LF or NUL");
+    // Where a BDAT chunk would end is unknown, so nothing after this line can be a command.
+    if (command.verb == Verb::bdat) close();
+    return;
+  }
+  if (limits.require_tls && !tls_active && !allowed_before_tls(command.verb) &&
+      command.verb != Verb::bdat) {  // BDAT reads its chunk first (on_bdat)
+    return reply(kTlsRequired);
+  }
   (this->*kHandlers[static_cast<std::size_t>(command.verb)])(command.argument);
 }
 
@@ -67,12 +107,15 @@ void ServerProtocol::State::on_ehlo(std::string_view argument) {
   if (argument.empty()) return reply("501 5.5.4 Syntax: EHLO hostname");
   reset_transaction();
   session = ClientSession{true, true, std::string(argument)};
-  send(ehlo_reply);
+  send(ehlo_reply());
 }
 
 void ServerProtocol::State::on_mail(std::string_view argument) {
   if (!session.greeted) return reply("503 5.5.1 Error: send HELO/EHLO first");
   if (transaction.active) return reply("503 5.5.1 Error: nested MAIL command");
+  if (limits.auth_enabled && !client.may_relay && authenticated_user.empty()) {
+    return reply("530 5.7.0 Authentication required");
+  }
   const auto split = split_path_argument(argument, "FROM");
   if (!split) return reply("501 5.5.4 Syntax: MAIL FROM:<address>");
   const auto parameters = parse_mail_parameters(split->parameters);
@@ -88,6 +131,11 @@ void ServerProtocol::State::on_mail(std::string_view argument) {
   }
   const auto sender = mail::parse_path(split->path, parameters->smtputf8);
   if (!sender) return reply("501 5.1.7 Bad sender address syntax");
+  if (!authenticated_user.empty() && limits.sender_allowed &&
+      !limits.sender_allowed(authenticated_user, sender->mailbox())) {
+    return reply("553 5.7.1 <" + sender->mailbox() +
+                 ">: Sender address rejected: not owned by user " + printable(authenticated_user));
+  }
   transaction.active = true;
   transaction.envelope.sender = sender->mailbox();
   transaction.envelope.smtputf8 = parameters->smtputf8;
@@ -106,7 +154,9 @@ void ServerProtocol::State::on_rcpt(std::string_view argument) {
   const auto recipient = mail::parse_recipient_path(split->path, transaction.envelope.smtputf8);
   if (!recipient) return reply("501 5.1.3 Bad recipient address syntax");
   auto mailbox = recipient->mailbox();
-  if (!client.may_relay) return reply("554 5.7.1 <" + mailbox + ">: Relay access denied");
+  if (!client.may_relay && authenticated_user.empty()) {
+    return reply("554 5.7.1 <" + mailbox + ">: Relay access denied");
+  }
   auto& envelope = transaction.envelope;
   if (transaction.recipients_seen.count(mailbox) != 0) return reply("250 2.1.5 Ok");
   if (limits.recipient_limit != 0 && envelope.recipients.size() >= limits.recipient_limit) {
@@ -134,9 +184,13 @@ void ServerProtocol::State::on_bdat(std::string_view argument) {
     reply("501 5.5.4 Syntax: BDAT size [LAST]");
     return close();
   }
-  chunk = BdatChunk{parsed->size, parsed->size, parsed->last, false};
-  chunk.refused = transaction.envelope.recipients.empty();
-  if (!chunk.refused && !transaction.bdat_used) {
+  chunk = BdatChunk{parsed->size, parsed->size, parsed->last, {}};
+  if (limits.require_tls && !tls_active) {
+    chunk.refusal = kTlsRequired;
+  } else if (transaction.envelope.recipients.empty()) {
+    chunk.refusal = "503 5.5.1 Error: need RCPT command";
+  }
+  if (chunk.refusal.empty() && !transaction.bdat_used) {
     transaction.bdat_used = true;
     transaction.decoder.emplace(DataDecoder::Mode::raw, limits.message_size_limit,
                                 transaction.declared_size);

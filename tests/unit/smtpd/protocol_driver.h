@@ -1,8 +1,10 @@
 #pragma once
-// Drives a ServerProtocol the way the session does (actions in order, commits answered at
-// once) and writes everything it does as one transcript string, so that runs with the input
-// split differently compare equal when they behave the same.
+// Drives a ServerProtocol the way the session does (actions in order; commits, TLS handshakes
+// and credential checks answered at once unless held) and writes everything it does as one
+// transcript string, so that runs with the input split differently compare equal when they
+// behave the same.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,6 +42,18 @@ class ProtocolDriver {
     perform(actions);
   }
 
+  void finish_tls(bool ok) {
+    std::vector<Action> actions;
+    protocol.tls_started(ok, actions);
+    perform(actions);
+  }
+
+  void finish_auth(AuthOutcome result) {
+    std::vector<Action> actions;
+    protocol.auth_finished(result, actions);
+    perform(actions);
+  }
+
   // The transcript since the last take().
   std::string take() { return std::exchange(transcript, {}); }
 
@@ -48,6 +62,16 @@ class ProtocolDriver {
   std::vector<Action> last_actions;  // of the last feed, before commits were answered
   bool hold_commits = false;
   CommitOutcome outcome{true, "", false};
+  // STARTTLS: the handshake ends with tls_ok unless hold_tls.
+  bool hold_tls = false;
+  bool tls_ok = true;
+  // AUTH: credentials are right when they equal these, unless hold_auth.
+  bool hold_auth = false;
+  std::string good_user = "alice";
+  std::string good_password = "secret";
+  bool locked_out = false;
+  std::vector<VerifyCredentials> checks;
+  std::vector<std::uint16_t> rejected;  // SendReply::rejected of every reply that had it
   std::string transcript;
 
  private:
@@ -56,6 +80,16 @@ class ProtocolDriver {
     for (std::size_t i = 0; i < actions.size(); ++i) {
       if (auto* reply = std::get_if<SendReply>(&actions[i])) {
         transcript += reply->text;
+        if (reply->rejected != 0) rejected.push_back(reply->rejected);
+      } else if (std::holds_alternative<StartTls>(actions[i])) {
+        transcript += "<STARTTLS>";
+        if (!hold_tls) protocol.tls_started(tls_ok, actions);
+      } else if (auto* check = std::get_if<VerifyCredentials>(&actions[i])) {
+        transcript += "<VERIFY " + check->user + ">";
+        checks.push_back(*check);
+        if (hold_auth) continue;
+        const bool ok = check->user == good_user && check->password == good_password;
+        protocol.auth_finished(AuthOutcome{ok && !locked_out, locked_out}, actions);
       } else if (auto* message = std::get_if<CommitMessage>(&actions[i])) {
         transcript += describe(*message);
         commits.push_back(*message);

@@ -232,13 +232,15 @@ TEST(ServerProtocol, SimpleCommands) {
   EXPECT_EQ(say(d, "RSET"), "250 2.0.0 Ok\r\n");
   EXPECT_EQ(say(d, "VRFY someone"), "252 2.0.0 Send some mail, I'll try my best\r\n");
   EXPECT_EQ(say(d, "HELP"), "214 2.0.0 See RFC 5321\r\n");
-  for (auto verb : {"STARTTLS", "AUTH PLAIN AAAA", "ETRN x", "EXPN list"}) {
+  for (auto verb : {"STARTTLS", "ETRN x", "EXPN list"}) {
     EXPECT_EQ(say(d, verb), "502 5.5.1 Error: command not implemented\r\n") << verb;
   }
+  EXPECT_EQ(say(d, "AUTH PLAIN AAAA"), "503 5.5.1 Error: authentication not enabled\r\n");
   EXPECT_EQ(say(d, "FOO"), "500 5.5.2 Error: command not recognized\r\n");
   EXPECT_EQ(say(d, ""), "500 5.5.2 Error: bad syntax\r\n");
-  EXPECT_EQ(say(d, std::string_view("NO\0OP", 5)), "500 5.5.2 Error: bad syntax\r\n");
-  EXPECT_EQ(say(d, "NOOP\rX"), "500 5.5.2 Error: bad syntax\r\n");
+  EXPECT_EQ(say(d, std::string_view("NO\0OP", 5)),
+            "501 5.5.2 Syntax error: bare CR, LF or NUL\r\n");
+  EXPECT_EQ(say(d, "NOOP\rX"), "501 5.5.2 Syntax error: bare CR, LF or NUL\r\n");
   EXPECT_EQ(say(d, "QUIT"), "221 2.0.0 Bye\r\n<CLOSE>");
   EXPECT_EQ(say(d, "NOOP"), "");  // nothing after close
 }
@@ -301,12 +303,50 @@ TEST(ServerProtocol, LinesReceivedCountsCommandAndDataLines) {
 TEST(ServerProtocol, PipelinedBatchRepliesInOrderInOneSend) {
   ProtocolDriver d;
   d.feed(
-      "EHLO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<r1@example.com>\r\nRCPT TO:<bad>\r\n"
+      "EHLO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<r1@example.com>\r\nFOO\r\n"
       "RCPT TO:<r2@example.com>\r\nDATA\r\n");
   ASSERT_EQ(d.last_actions.size(), 1u);
   EXPECT_EQ(d.take(), std::string(kEhloReply) +
-                          "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n501 5.1.3 Bad recipient address "
-                          "syntax\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n");
+                          "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n500 5.5.2 Error: command not "
+                          "recognized\r\n250 2.1.5 Ok\r\n354 End data with <CR><LF>.<CR><LF>\r\n");
+  EXPECT_TRUE(d.rejected.empty());  // a 500 refuses no step of the transaction
+}
+
+// Each refusal of a transaction step is a SendReply of its own, carrying its code; the
+// replies around it stay in order.
+TEST(ServerProtocol, RefusedTransactionStepsCarryTheirCode) {
+  ProtocolDriver d(test_limits(), ClientInfo{"198.51.100.7", false});
+  d.feed(
+      "EHLO c\r\nMAIL FROM:<a@b.test>\r\nRCPT TO:<r1@example.com>\r\nRCPT TO:<bad>\r\n"
+      "DATA\r\nNOOP\r\n");
+  EXPECT_EQ(d.take(), std::string(kEhloReply) +
+                          "250 2.1.0 Ok\r\n554 5.7.1 <r1@example.com>: Relay access denied\r\n"
+                          "501 5.1.3 Bad recipient address syntax\r\n503 5.5.1 Error: need RCPT "
+                          "command\r\n250 2.0.0 Ok\r\n");
+  ASSERT_EQ(d.last_actions.size(), 5u);
+  EXPECT_EQ(std::get<SendReply>(d.last_actions[0]).rejected, 0);  // EHLO and MAIL
+  EXPECT_EQ(std::get<SendReply>(d.last_actions[1]).rejected, 554);
+  EXPECT_EQ(std::get<SendReply>(d.last_actions[4]).rejected, 0);  // NOOP
+  EXPECT_EQ(d.rejected, (std::vector<std::uint16_t>{554, 501, 503}));
+}
+
+TEST(ServerProtocol, RejectedCodesOfMessageAndCommitRefusals) {
+  auto limits = test_limits();
+  limits.hopcount_limit = 1;
+  auto d = in_transaction(limits);
+  say(d, "DATA");
+  d.feed("Received: a\r\nReceived: b\r\n\r\n.\r\n");
+  EXPECT_EQ(d.take(), "554 5.4.6 Too many hops\r\n");
+  EXPECT_EQ(d.rejected, (std::vector<std::uint16_t>{554}));
+  d.outcome = CommitOutcome{false, "", true};
+  say(d, "MAIL FROM:<a@b.test>");
+  say(d, "RCPT TO:<r@example.com>");
+  say(d, "BDAT 0 LAST");
+  EXPECT_EQ(d.rejected, (std::vector<std::uint16_t>{554, 452}));
+  say(d, "BDAT 3 LAST\r\nabc");  // no transaction: the chunk is read, then refused
+  EXPECT_EQ(d.rejected, (std::vector<std::uint16_t>{554, 452, 503}));
+  say(d, "MAIL FROM:<a@b.test> XFOO");
+  EXPECT_EQ(d.rejected, (std::vector<std::uint16_t>{554, 452, 503, 555}));
 }
 
 }  // namespace
