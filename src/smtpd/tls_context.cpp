@@ -15,15 +15,15 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
     "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
 
+// The error Asio took off OpenSSL's queue, then whatever OpenSSL queued behind it.
 std::string openssl_reason(const boost::system::error_code& ec) {
   std::string reason = ec.message();
-  const unsigned long code = ERR_get_error();
-  if (code != 0) {
+  while (const unsigned long code = ERR_get_error()) {
     char text[256];
     ERR_error_string_n(code, text, sizeof text);
-    reason = text;
+    reason += "; ";
+    reason += text;
   }
-  ERR_clear_error();
   return reason;
 }
 

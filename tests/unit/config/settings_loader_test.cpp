@@ -424,7 +424,7 @@ TEST_F(Loader, PlaintextOrMalformedPasswordEntriesAreErrorsAtTheirLine) {
 }
 
 TEST_F(Loader, SenderLoginAndWrapperErrors) {
-  dir_.write("logins", "app@shop.test\nnodomain alice\n@ bob\n");
+  dir_.write("logins", "app@shop.test ,\nnodomain alice\n@ bob\n");
   auto r = load("smtpd_sender_login_maps = logins\nsmtpd_tls_wrapper_listen = 127.0.0.1:465\n");
   const auto text = errors(r);
   const auto logins = dir_.path() + "/logins";
@@ -434,7 +434,8 @@ TEST_F(Loader, SenderLoginAndWrapperErrors) {
   EXPECT_NE(text.find(logins + ":3: '@' is neither"), std::string::npos);
   EXPECT_NE(text.find(cf() + ":2: smtpd_tls_wrapper_listen needs smtpd_tls_cert_file"),
             std::string::npos);
-  auto rate = load("smtpd_min_data_rate = fast\nsmtpd_client_event_limit_exceptions = nonsense/99\n");
+  auto rate =
+      load("smtpd_min_data_rate = fast\nsmtpd_client_event_limit_exceptions = nonsense/99\n");
   EXPECT_NE(errors(rate).find(cf() + ":1: "), std::string::npos) << errors(rate);
   EXPECT_NE(errors(rate).find(cf() + ":2: bad value for smtpd_client_event_limit_exceptions"),
             std::string::npos)
