@@ -130,7 +130,12 @@ void read_smtpd(ParameterReader& r, SmtpdSettings& s) {
   }
   if (auto banner = r.text("smtpd_banner")) s.banner = *banner;
   read_networks(r, "mynetworks", s.mynetworks);
-  read_networks(r, "smtpd_client_event_limit_exceptions", s.client_event_limit_exceptions);
+  // The default, $mynetworks: the same list, and its errors are reported once, at mynetworks.
+  if (r.text("smtpd_client_event_limit_exceptions") == r.text("mynetworks")) {
+    s.client_event_limit_exceptions = s.mynetworks;
+  } else {
+    read_networks(r, "smtpd_client_event_limit_exceptions", s.client_event_limit_exceptions);
+  }
   r.size("message_size_limit", s.message_size_limit);
   r.number("smtpd_recipient_limit", s.recipient_limit, 1, max_u32);
   r.duration("smtpd_timeout", s.timeout, Seconds{1});
