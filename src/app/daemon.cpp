@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "campaign_setup.h"
+#include "inbound.h"
 #include "outbound.h"
 #include "sluice/admin/admin_server.h"
 #include "sluice/admin/control_api.h"
@@ -26,7 +27,6 @@
 #include "sluice/metrics/metrics_endpoints.h"
 #include "sluice/queue/lmdb_queue_store.h"
 #include "sluice/scheduler/queue_runner.h"
-#include "sluice/smtpd/listener.h"
 
 namespace sluice::app {
 namespace {
@@ -43,20 +43,6 @@ void setup_logging(const std::string& level) {
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);
-}
-
-smtpd::ProtocolLimits protocol_limits(const config::SmtpdSettings& s) {
-  smtpd::ProtocolLimits limits;
-  limits.myhostname = s.myhostname;
-  limits.banner = s.banner;
-  limits.message_size_limit = s.message_size_limit;
-  limits.recipient_limit = s.recipient_limit;
-  limits.line_length_limit = s.line_length_limit;
-  limits.hopcount_limit = s.hopcount_limit;
-  limits.hard_error_limit = s.hard_error_limit;
-  limits.campaign_header = s.campaign_header;
-  limits.campaign_group_header = s.campaign_group_header;
-  return limits;
 }
 
 metrics::MetricsOptions metrics_options(const config::Settings& settings, SystemTime now) {
@@ -149,20 +135,15 @@ int run_daemon(const config::Settings& settings) {
   runner.set_events(&metrics.delivery());
   (*outbound)->attach(runner);
 
-  smtpd::SmtpdContext smtpd_context;
-  smtpd_context.limits = protocol_limits(settings.smtpd);
-  smtpd_context.mynetworks = settings.smtpd.mynetworks;
-  smtpd_context.timeout = settings.smtpd.timeout;
-  smtpd_context.max_connections = settings.smtpd.max_connections;
-  smtpd_context.store = store.get();
-  smtpd_context.ids = &ids;
-  smtpd_context.clock = &clock;
-  smtpd_context.events = &metrics.inbound();
-  smtpd_context.on_enqueued = [&runner](const std::string& campaign) { runner.arrived(campaign); };
-
-  smtpd::Listener listener(io, smtpd_context);
-  if (auto ok = listener.open(settings.smtpd.listen); !ok) {
-    spdlog::critical("{}", ok.error().message);
+  Inbound::Wiring inbound_wiring;
+  inbound_wiring.store = store.get();
+  inbound_wiring.ids = &ids;
+  inbound_wiring.clock = &clock;
+  inbound_wiring.events = &metrics.inbound();
+  inbound_wiring.on_enqueued = [&runner](const std::string& campaign) { runner.arrived(campaign); };
+  auto inbound = Inbound::build(settings.smtpd, io, std::move(inbound_wiring));
+  if (!inbound) {
+    spdlog::critical("{}", inbound.error().message);
     spdlog::shutdown();
     return 1;
   }
@@ -192,7 +173,7 @@ int run_daemon(const config::Settings& settings) {
   signals.async_wait([&](boost::system::error_code ec, int signal) {
     if (ec) return;
     spdlog::info("signal {}: stopping", signal);
-    listener.stop();
+    (*inbound)->stop();
     admin_server.stop();
     metrics_server.stop();
     runner.stop();
@@ -212,13 +193,12 @@ int run_daemon(const config::Settings& settings) {
         asio::detached);
   });
 
-  listener.start();
+  (*inbound)->start();
   runner.start();
   (*outbound)->start(runner);
-  spdlog::info("sluice started: smtpd {} (port {}), admin {}, metrics {}, queue {}, {} I/O threads",
-               settings.smtpd.listen.to_string(), listener.port(),
-               settings.admin.listen.to_string(), settings.metrics_listen.to_string(),
-               settings.queue.directory, threads);
+  spdlog::info("sluice started: {}, admin {}, metrics {}, queue {}, {} I/O threads",
+               (*inbound)->describe(), settings.admin.listen.to_string(),
+               settings.metrics_listen.to_string(), settings.queue.directory, threads);
 
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });

@@ -88,6 +88,38 @@ std::optional<Configuration> read_configuration(const std::string& config_file,
   return config;
 }
 
+// A list of networks separated by spaces or commas (mynetworks syntax).
+void read_networks(ParameterReader& r, std::string_view name, std::vector<Network>& out) {
+  auto networks = r.text(name);
+  if (!networks) return;
+  std::string list = *networks;
+  for (char& c : list) c = c == ',' ? ' ' : c;
+  std::string_view rest = list;
+  while (!(rest = trim(rest)).empty()) {
+    const auto word = first_word(rest, rest);
+    auto net = parse_network(word);
+    if (net)
+      out.push_back(*net);
+    else
+      r.error(name, "bad value for " + std::string(name) + ": " + net.error().message);
+  }
+}
+
+// The inbound limits beyond the protocol's own: per client IP, data rate, AUTH failures.
+void read_smtpd_limits(ParameterReader& r, SmtpdSettings& s) {
+  r.number("smtpd_client_connection_count_limit", s.client_connection_count_limit, 0, max_u32);
+  r.number("smtpd_client_connection_rate_limit", s.client_connection_rate_limit, 0, max_u32);
+  r.number("smtpd_min_data_rate", s.min_data_rate, 0, max_u32);
+  r.number("smtpd_auth_failure_limit", s.auth_failure_limit, 0, max_u32);
+  r.duration("smtpd_auth_failure_window", s.auth_failure_window, Seconds{1});
+  r.duration("smtpd_error_sleep_time", s.error_sleep_time);
+  if (auto wrapper = r.text("smtpd_tls_wrapper_listen"); wrapper && !wrapper->empty()) {
+    ListenAddress address;
+    r.listen("smtpd_tls_wrapper_listen", address);
+    s.tls_wrapper_listen = address;
+  }
+}
+
 void read_smtpd(ParameterReader& r, SmtpdSettings& s) {
   r.listen("smtpd_listen", s.listen);
   if (auto host = r.text("myhostname")) {
@@ -97,18 +129,12 @@ void read_smtpd(ParameterReader& r, SmtpdSettings& s) {
     s.myhostname = *host;
   }
   if (auto banner = r.text("smtpd_banner")) s.banner = *banner;
-  if (auto networks = r.text("mynetworks")) {
-    std::string list = *networks;
-    for (char& c : list) c = c == ',' ? ' ' : c;
-    std::string_view rest = list;
-    while (!(rest = trim(rest)).empty()) {
-      const auto word = first_word(rest, rest);
-      auto net = parse_network(word);
-      if (net)
-        s.mynetworks.push_back(*net);
-      else
-        r.error("mynetworks", "bad value for mynetworks: " + net.error().message);
-    }
+  read_networks(r, "mynetworks", s.mynetworks);
+  // The default, $mynetworks: the same list, and its errors are reported once, at mynetworks.
+  if (r.text("smtpd_client_event_limit_exceptions") == r.text("mynetworks")) {
+    s.client_event_limit_exceptions = s.mynetworks;
+  } else {
+    read_networks(r, "smtpd_client_event_limit_exceptions", s.client_event_limit_exceptions);
   }
   r.size("message_size_limit", s.message_size_limit);
   r.number("smtpd_recipient_limit", s.recipient_limit, 1, max_u32);
@@ -142,6 +168,7 @@ void read_smtpd(ParameterReader& r, SmtpdSettings& s) {
   }
   r.boolean("smtpd_sasl_auth_enable", s.sasl_auth_enable);
   r.boolean("smtpd_tls_auth_only", s.tls_auth_only);
+  read_smtpd_limits(r, s);
 }
 
 void read_queue(ParameterReader& r, QueueSettings& q) {
@@ -253,6 +280,14 @@ void cross_check(ParameterReader& r, const Settings& s) {
             "smtpd_tls_key_file");
   }
   check_admin(r, s.admin);
+  if (s.smtpd.tls_wrapper_listen && s.smtpd.tls_cert_file.empty()) {
+    r.error("smtpd_tls_wrapper_listen",
+            "smtpd_tls_wrapper_listen needs smtpd_tls_cert_file and smtpd_tls_key_file");
+  }
+  if (s.smtpd.tls_wrapper_listen &&
+      s.smtpd.tls_wrapper_listen->to_string() == s.smtpd.listen.to_string()) {
+    r.error("smtpd_tls_wrapper_listen", "smtpd_tls_wrapper_listen is the same as smtpd_listen");
+  }
   if (s.smtpd.sasl_auth_enable && s.smtpd.sasl_users.empty()) {
     r.error("smtpd_sasl_auth_enable",
             "smtpd_sasl_auth_enable = yes needs users in smtpd_sasl_password_maps");
@@ -302,6 +337,7 @@ LoadResult load_settings(const std::string& config_file, const Overrides& overri
   load_sender_pools(r, s, found);
   load_admin_tokens(r, s.admin, found);
   load_sasl_users(r, s.smtpd, found);
+  load_sender_logins(r, s.smtpd, found);
   cross_check(r, s);
 
   // Expansion problems first: they usually explain the value errors that follow.

@@ -145,7 +145,43 @@ void load_sasl_users(ParameterReader& reader, SmtpdSettings& smtpd,
                      std::vector<Diagnostic>& diagnostics) {
   auto loaded = load_table(reader, "smtpd_sasl_password_maps", diagnostics);
   if (!loaded) return;
-  for (const auto& entry : loaded->table.entries()) smtpd.sasl_users[entry.key] = entry.value;
+  for (const auto& entry : loaded->table.entries()) {
+    // Never quote the value: it may be a password someone pasted.
+    auto hash = parse_password_hash(entry.value);
+    if (!hash) {
+      diagnostics.push_back({loaded->path, entry.line, true,
+                             "the entry of '" + entry.key + "' is " + hash.error().message});
+      continue;
+    }
+    smtpd.sasl_users[entry.key] = std::move(*hash);
+  }
+}
+
+void load_sender_logins(ParameterReader& reader, SmtpdSettings& smtpd,
+                        std::vector<Diagnostic>& diagnostics) {
+  auto loaded = load_table(reader, "smtpd_sender_login_maps", diagnostics);
+  if (!loaded) return;
+  for (const auto& entry : loaded->table.entries()) {
+    std::vector<std::string> users;
+    std::string list = entry.value;
+    for (char& c : list) c = (c == ',' || c == '\t') ? ' ' : c;
+    for (std::size_t at = 0; at < list.size();) {
+      const auto start = list.find_first_not_of(' ', at);
+      if (start == std::string::npos) break;
+      const auto end = std::min(list.find(' ', start), list.size());
+      users.push_back(list.substr(start, end - start));
+      at = end;
+    }
+    const bool domain = entry.key.front() == '@';
+    if (entry.key.find('@') == std::string::npos || (domain && entry.key.size() == 1)) {
+      diagnostics.push_back({loaded->path, entry.line, true,
+                             "'" + entry.key + "' is neither an address nor @domain"});
+    } else if (users.empty()) {
+      diagnostics.push_back({loaded->path, entry.line, true, "'" + entry.key + "' names no user"});
+    } else {
+      smtpd.sender_logins[entry.key] = std::move(users);
+    }
+  }
 }
 
 }  // namespace sluice::config

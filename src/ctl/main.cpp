@@ -2,6 +2,8 @@
 // `config` reads the configuration itself; the other commands talk to the daemon's admin API,
 // found through admin_listen, with the token from $SLUICE_TOKEN or the configuration.
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +15,7 @@
 #include "account_command.h"
 #include "admin_client.h"
 #include "control_command.h"
+#include "passwd_command.h"
 #include "queue_command.h"
 #include "sluice/config/settings_loader.h"
 
@@ -44,6 +47,9 @@ constexpr const char* kUsage =
     "                            stop, restart or drop (its queued mail is removed) a campaign\n"
     "  group pause|resume GROUP [--reason TEXT]\n"
     "                            stop or restart every campaign of a group\n"
+    "  passwd [USER] [--iterations N]\n"
+    "                            read a password (stdin, or asked twice without echo) and print\n"
+    "                            its smtpd_sasl_password_maps entry: `USER hash` or the hash\n"
     "  audit [--campaign ID | --group G | --account A] [--since TIME|30m] [--limit N]\n"
     "                            who changed what, when and why\n"
     "environment: SLUICE_TOKEN overrides the admin token from the configuration\n"
@@ -141,6 +147,11 @@ int main(int argc, char** argv) {
   if (auto status = parse_options(argc, argv, options)) return *status;
   const std::string& command = options.command.front();
   if (command == "config") return config_command(options);
+  if (command == "passwd") {
+    std::vector<std::string> args(options.command.begin() + 1, options.command.end());
+    return sluice::ctl::run_passwd_command(args, std::cin, ::isatty(STDIN_FILENO) == 1, std::cout,
+                                           std::cerr);
+  }
   using Run = int (*)(sluice::ctl::AdminClient&, const std::vector<std::string>&, std::ostream&,
                       std::ostream&);
   static const std::pair<const char*, Run> kApiCommands[] = {

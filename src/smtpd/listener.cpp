@@ -1,10 +1,12 @@
 #include "sluice/smtpd/listener.h"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "session.h"
 
@@ -13,15 +15,15 @@ namespace sluice::smtpd {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-Listener::Listener(asio::io_context& io, SmtpdContext& context)
-    : io_(io), context_(context), acceptor_(io), backoff_(io) {}
+Listener::Listener(asio::io_context& io, SmtpdContext& context, ListenerMode mode)
+    : io_(io), context_(context), mode_(mode), acceptor_(io), backoff_(io) {}
 
 Listener::~Listener() = default;
 
 Result<void> Listener::open(const config::ListenAddress& address) {
   boost::system::error_code ec;
   auto ip = asio::ip::make_address(address.host, ec);
-  if (ec) return make_error("smtpd_listen: not a numeric address: " + address.host);
+  if (ec) return make_error("not a numeric listen address: " + address.host);
   tcp::endpoint endpoint(ip, address.port);
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
@@ -48,40 +50,77 @@ void Listener::stop() {
 }
 
 void Listener::accept_next() {
-  acceptor_.async_accept(asio::make_strand(io_), [this](boost::system::error_code ec,
-                                                        tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (ec) {
-      // Out of descriptors and the like: pause instead of spinning on the same error.
-      spdlog::warn("smtpd: accept failed: {}; pausing", ec.message());
-      backoff_.expires_after(std::chrono::milliseconds(100));
-      backoff_.async_wait([this](boost::system::error_code wait_ec) {
-        if (!wait_ec) accept_next();
-      });
-      return;
+  acceptor_.async_accept(asio::make_strand(io_),
+                         [this](boost::system::error_code ec, tcp::socket socket) {
+                           if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+                           if (ec) {
+                             // Out of descriptors and the like: pause instead of spinning on the
+                             // same error.
+                             spdlog::warn("smtpd: accept failed: {}; pausing", ec.message());
+                             backoff_.expires_after(std::chrono::milliseconds(100));
+                             backoff_.async_wait([this](boost::system::error_code wait_ec) {
+                               if (!wait_ec) accept_next();
+                             });
+                             return;
+                           }
+                           admit(std::move(socket));
+                           accept_next();
+                         });
+}
+
+namespace {
+
+bool in_networks(const std::vector<config::Network>& networks, const std::string& address) {
+  return std::any_of(networks.begin(), networks.end(),
+                     [&](const config::Network& n) { return n.contains(address); });
+}
+
+}  // namespace
+
+void Listener::admit(tcp::socket socket) {
+  boost::system::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  ClientInfo client;
+  client.address = ec ? "unknown" : remote.address().to_string();
+  client.may_relay = in_networks(context_.mynetworks, client.address);
+  client.tls_active = mode_ == ListenerMode::wrapper;
+  const auto& host = context_.limits.myhostname;
+  if (context_.connections.load() >= context_.max_connections) {
+    spdlog::warn("smtpd: {} connections (smtpd_max_connections); refusing [{}]",
+                 context_.connections.load(), client.address);
+    return refuse(socket, "421 4.7.0 " + host + " Error: too many connections\r\n",
+                  "max_connections");
+  }
+  bool counted = false;
+  if (context_.client_limiter != nullptr &&
+      !in_networks(context_.limit_exceptions, client.address)) {
+    const auto admission =
+        context_.client_limiter->admit(client.address, std::chrono::steady_clock::now());
+    if (admission != Admission::admitted) {
+      const bool too_many = admission == Admission::too_many_connections;
+      spdlog::warn("smtpd: connection {} limit exceeded from [{}]", too_many ? "count" : "rate",
+                   client.address);
+      return refuse(
+          socket,
+          "421 4.7.0 " + host + " Error: too many connections from " + client.address + "\r\n",
+          too_many ? "client_connection_limit" : "client_rate_limit");
     }
-    boost::system::error_code endpoint_ec;
-    auto remote = socket.remote_endpoint(endpoint_ec);
-    ClientInfo client;
-    client.address = endpoint_ec ? "unknown" : remote.address().to_string();
-    for (const auto& network : context_.mynetworks) {
-      if (network.contains(client.address)) {
-        client.may_relay = true;
-        break;
-      }
-    }
-    if (context_.connections.load() >= context_.max_connections) {
-      spdlog::warn("smtpd: too many connections; rejecting [{}]", client.address);
-      static const std::string busy = "421 4.7.0 Error: too many connections\r\n";
-      socket.non_blocking(true, endpoint_ec);
-      socket.write_some(asio::buffer(busy), endpoint_ec);
-    } else {
-      auto session = std::make_shared<Session>(std::move(socket), context_, std::move(client));
-      auto executor = session->executor();
-      asio::co_spawn(executor, Session::run(std::move(session)), asio::detached);
-    }
-    accept_next();
-  });
+    counted = true;
+  }
+  ++context_.connections;  // here, not in the session: a burst of accepts must see it at once
+  auto session = std::make_shared<Session>(std::move(socket), context_, std::move(client), counted);
+  auto executor = session->executor();
+  asio::co_spawn(executor, Session::run(std::move(session)), asio::detached);
+}
+
+// Best effort and never waiting: a refused client gets no more of our time.
+void Listener::refuse(tcp::socket& socket, const std::string& reply, std::string_view reason) {
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  if (mode_ == ListenerMode::plain) socket.write_some(asio::buffer(reply), ec);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
+  socket.close(ec);
+  if (context_.events != nullptr) context_.events->connection_refused(reason);
 }
 
 }  // namespace sluice::smtpd

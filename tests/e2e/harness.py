@@ -216,9 +216,18 @@ def send(port, rcpts, body, sender="app@shop.test", headers="", timeout=10):
 class RawClient:
     """A byte-level SMTP client for what smtplib will not send (smuggling, trickling)."""
 
-    def __init__(self, port, timeout=10):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, timeout=10, source=None):
+        """source: a loopback address to connect from (e.g. "127.0.0.3"), as another client."""
+        self.sock = socket.create_connection(
+            ("127.0.0.1", port), timeout=timeout,
+            source_address=(source, 0) if source else None)
         self.buf = b""
+
+    def starttls(self, context, server_hostname="127.0.0.1"):
+        """Runs the TLS handshake on the connection (after a 220 to STARTTLS); bytes the server
+        sent before it and not yet read would be lost, so there must be none."""
+        assert self.buf == b"", self.buf
+        self.sock = context.wrap_socket(self.sock, server_hostname=server_hostname)
 
     def send(self, data):
         self.sock.sendall(data)

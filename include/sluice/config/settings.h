@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "sluice/common/password_hash.h"
 #include "sluice/config/network.h"
 
 namespace sluice::config {
@@ -33,12 +34,25 @@ struct SmtpdSettings {
   std::string campaign_group_header = "X-Campaign-Group";  // campaign_group_header
   std::uint32_t max_connections = 10'000;                  // smtpd_max_connections
   std::uint32_t hard_error_limit = 20;  // smtpd_hard_error_limit: errors, then 421
-  std::string tls_cert_file;            // smtpd_tls_cert_file (absolute, or empty)
-  std::string tls_key_file;             // smtpd_tls_key_file (absolute, or empty)
+  // Per client IP, as Postfix (0: unlimited); clients in client_event_limit_exceptions
+  // (smtpd_client_event_limit_exceptions, default $mynetworks) are exempt.
+  std::uint32_t client_connection_count_limit = 50;  // smtpd_client_connection_count_limit
+  std::uint32_t client_connection_rate_limit = 0;    // ..._rate_limit: new ones per 60 s
+  std::vector<Network> client_event_limit_exceptions;
+  std::uint32_t min_data_rate = 500;  // smtpd_min_data_rate: bytes/s in DATA/BDAT (0: off)
+  std::optional<ListenAddress> tls_wrapper_listen;  // smtpd_tls_wrapper_listen: SMTPS (unset: off)
+  std::string tls_cert_file;                        // smtpd_tls_cert_file (absolute, or empty)
+  std::string tls_key_file;                         // smtpd_tls_key_file (absolute, or empty)
   TlsSecurityLevel tls_security_level = TlsSecurityLevel::none;  // smtpd_tls_security_level
   bool sasl_auth_enable = false;                                 // smtpd_sasl_auth_enable
-  bool tls_auth_only = true;                      // smtpd_tls_auth_only: AUTH only after TLS
-  std::map<std::string, std::string> sasl_users;  // smtpd_sasl_password_maps: user -> password
+  bool tls_auth_only = true;                       // smtpd_tls_auth_only: AUTH only after TLS
+  std::map<std::string, PasswordHash> sasl_users;  // smtpd_sasl_password_maps: user -> hash
+  std::uint32_t auth_failure_limit = 5;            // smtpd_auth_failure_limit (0: unlimited)
+  Seconds auth_failure_window{300};                // smtpd_auth_failure_window
+  Seconds error_sleep_time{1};                     // smtpd_error_sleep_time: pause before 535
+  // smtpd_sender_login_maps: sender address or @domain -> the users that may send as it
+  // (empty: authenticated users may use any sender).
+  std::map<std::string, std::vector<std::string>> sender_logins;
 };
 
 struct QueueSettings {

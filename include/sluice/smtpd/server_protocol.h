@@ -143,6 +143,9 @@ class ServerProtocol {
   // per-line deadline whenever this moves (Postfix's smtpd_per_record_deadline).
   std::uint64_t lines_received() const;
   bool awaiting_commit() const;
+  // Inside a DATA body or a BDAT chunk: the shell applies smtpd_min_data_rate instead of the
+  // per-line deadline (server_protocol_phase.cpp).
+  bool receiving_message() const;
   bool closed() const;
   // Input held back: a partial command line (below line_length_limit) or input that arrived
   // while a commit was under way. Never grows with an endless line.

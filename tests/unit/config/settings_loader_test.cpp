@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "config/parameters.h"
+#include "sluice/common/password_hash.h"
 #include "temp_dir.h"
 
 namespace sluice::config {
@@ -16,6 +17,11 @@ namespace {
 using testing::TempDir;
 
 constexpr const char* token = "0123456789abcdef-secret";
+
+// A well-formed entry (the loader only checks the form; no OpenSSL here).
+std::string a_hash(std::uint32_t iterations = 100000) {
+  return format_password_hash({iterations, std::string(16, 's'), std::string(32, 'h')});
+}
 
 // A config folder with an accounts file and a token table; `extra` is appended to sluice.cf.
 class Loader : public ::testing::Test {
@@ -104,7 +110,7 @@ TEST_F(Loader, DefaultHostNameComesFromTheSystem) {
 }
 
 TEST_F(Loader, EveryParameterIsRead) {
-  dir_.write("sasl_users", "client1 pw1\n");
+  dir_.write("sasl_users", "client1 " + a_hash() + "\n");
   auto r = load(
       "myhostname = mx.example.com\nmail_name = relay\nsmtpd_banner = $myhostname hi\n"
       "smtpd_listen = [::1]:25\nadmin_listen = 127.0.0.1:1\nmetrics_listen = 127.0.0.1:2\n"
@@ -149,7 +155,7 @@ TEST_F(Loader, EveryParameterIsRead) {
   EXPECT_EQ(s.log_level, "debug");
   EXPECT_TRUE(s.smtpd.sasl_auth_enable);
   EXPECT_FALSE(s.smtpd.tls_auth_only);
-  EXPECT_EQ(s.smtpd.sasl_users.at("client1"), "pw1");
+  EXPECT_EQ(format_password_hash(s.smtpd.sasl_users.at("client1")), a_hash());
   EXPECT_DOUBLE_EQ(s.default_campaign_rate.per_second, 10.0);
 }
 
@@ -357,6 +363,92 @@ TEST_F(Loader, CrossParameterChecks) {
   auto sasl = load("smtpd_sasl_auth_enable = yes\n");
   EXPECT_NE(errors(sasl).find(cf() + ":1: smtpd_sasl_auth_enable = yes needs users"),
             std::string::npos);
+}
+
+TEST_F(Loader, InboundSecurityParameters) {
+  dir_.write("cert.pem", "x");
+  dir_.write("key.pem", "x");
+  dir_.write("logins", "app@shop.test alice, bob\n@shop.test carol\n");
+  auto r = load(
+      "smtpd_client_connection_count_limit = 7\nsmtpd_client_connection_rate_limit = 30\n"
+      "smtpd_client_event_limit_exceptions = 10.1.0.0/16\nsmtpd_min_data_rate = 0\n"
+      "smtpd_auth_failure_limit = 3\nsmtpd_auth_failure_window = 10m\n"
+      "smtpd_error_sleep_time = 0\nsmtpd_tls_wrapper_listen = 127.0.0.1:4650\n"
+      "smtpd_tls_cert_file = cert.pem\nsmtpd_tls_key_file = key.pem\n"
+      "smtpd_sender_login_maps = texthash:logins\n");
+  ASSERT_TRUE(r.ok()) << all(r.diagnostics);
+  const auto& s = r.settings->smtpd;
+  EXPECT_EQ(s.client_connection_count_limit, 7u);
+  EXPECT_EQ(s.client_connection_rate_limit, 30u);
+  ASSERT_EQ(s.client_event_limit_exceptions.size(), 1u);
+  EXPECT_EQ(s.client_event_limit_exceptions[0].text, "10.1.0.0/16");
+  EXPECT_EQ(s.min_data_rate, 0u);
+  EXPECT_EQ(s.auth_failure_limit, 3u);
+  EXPECT_EQ(s.auth_failure_window, Seconds(600));
+  EXPECT_EQ(s.error_sleep_time, Seconds(0));
+  ASSERT_TRUE(s.tls_wrapper_listen);
+  EXPECT_EQ(s.tls_wrapper_listen->to_string(), "127.0.0.1:4650");
+  EXPECT_EQ(s.sender_logins.at("app@shop.test"), (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_EQ(s.sender_logins.at("@shop.test"), (std::vector<std::string>{"carol"}));
+}
+
+TEST_F(Loader, InboundSecurityDefaultsMirrorPostfix) {
+  auto r = load("mynetworks = 10.0.0.0/8\n");
+  ASSERT_TRUE(r.ok()) << all(r.diagnostics);
+  const auto& s = r.settings->smtpd;
+  EXPECT_EQ(s.client_connection_count_limit, 50u);
+  EXPECT_EQ(s.client_connection_rate_limit, 0u);
+  ASSERT_EQ(s.client_event_limit_exceptions.size(), 1u);  // $mynetworks
+  EXPECT_EQ(s.client_event_limit_exceptions[0].text, "10.0.0.0/8");
+  EXPECT_EQ(s.min_data_rate, 500u);
+  EXPECT_EQ(s.auth_failure_limit, 5u);
+  EXPECT_EQ(s.auth_failure_window, Seconds(300));
+  EXPECT_EQ(s.error_sleep_time, Seconds(1));
+  EXPECT_FALSE(s.tls_wrapper_listen);
+  EXPECT_TRUE(s.sender_logins.empty());
+}
+
+TEST_F(Loader, PlaintextOrMalformedPasswordEntriesAreErrorsAtTheirLine) {
+  const std::string good = a_hash();
+  dir_.write("users",
+             "ok " + good + "\n"                                    // 1
+             "plain hunter2\n"                                      // 2
+             "cut " + good.substr(0, good.size() - 4) + "\n"        // 3
+             "weak " + a_hash(1000) + "\n"                          // 4
+             "md5 $1$abcdefgh$0123456789abcdefghijkl\n"             // 5
+             "spaced " + good + " extra\n");                        // 6
+  auto r = load("smtpd_sasl_auth_enable = yes\nsmtpd_sasl_password_maps = users\n");
+  const auto text = errors(r);
+  const auto users = dir_.path() + "/users";
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(text.find(users + ":1:"), std::string::npos) << text;
+  EXPECT_NE(text.find(users + ":2: the entry of 'plain' is not a password hash"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(users + ":3: the entry of 'cut' is not a password hash"), std::string::npos);
+  EXPECT_NE(text.find(users + ":4: the entry of 'weak' is not a password hash"), std::string::npos);
+  EXPECT_NE(text.find("fewer than 10000 iterations"), std::string::npos);
+  EXPECT_NE(text.find(users + ":5: the entry of 'md5'"), std::string::npos);
+  EXPECT_NE(text.find(users + ":6: the entry of 'spaced'"), std::string::npos);
+  EXPECT_EQ(text.find("hunter2"), std::string::npos) << "a password was quoted";
+}
+
+TEST_F(Loader, SenderLoginAndWrapperErrors) {
+  dir_.write("logins", "app@shop.test ,\nnodomain alice\n@ bob\n");
+  auto r = load("smtpd_sender_login_maps = logins\nsmtpd_tls_wrapper_listen = 127.0.0.1:465\n");
+  const auto text = errors(r);
+  const auto logins = dir_.path() + "/logins";
+  EXPECT_NE(text.find(logins + ":1: 'app@shop.test' names no user"), std::string::npos) << text;
+  EXPECT_NE(text.find(logins + ":2: 'nodomain' is neither an address nor @domain"),
+            std::string::npos);
+  EXPECT_NE(text.find(logins + ":3: '@' is neither"), std::string::npos);
+  EXPECT_NE(text.find(cf() + ":2: smtpd_tls_wrapper_listen needs smtpd_tls_cert_file"),
+            std::string::npos);
+  auto rate =
+      load("smtpd_min_data_rate = fast\nsmtpd_client_event_limit_exceptions = nonsense/99\n");
+  EXPECT_NE(errors(rate).find(cf() + ":1: "), std::string::npos) << errors(rate);
+  EXPECT_NE(errors(rate).find(cf() + ":2: bad value for smtpd_client_event_limit_exceptions"),
+            std::string::npos)
+      << errors(rate);
 }
 
 TEST_F(Loader, TlsFilesWhenPresent) {
