@@ -42,14 +42,16 @@ std::size_t count(std::string_view text, std::string_view what) {
 }
 
 void check_report(std::string_view report, const std::string& boundary) {
-  bool eight_bit = false;
+  // 8-bit header fields are SMTPUTF8's business; 8-bit text in the body must be declared.
+  bool in_body = false, eight_bit_body = false;
   std::size_t start = 0;
   while (start < report.size()) {
     const auto lf = report.find('\n', start);
     check(lf != report.npos && lf > start && report[lf - 1] == '\r');
     const auto line = report.substr(start, lf - 1 - start);
     check(line.size() <= 998 && line.find('\r') == line.npos);
-    for (char c : line) eight_bit = eight_bit || static_cast<unsigned char>(c) >= 0x80;
+    for (char c : line) eight_bit_body |= in_body && static_cast<unsigned char>(c) >= 0x80;
+    in_body |= line.empty();
     start = lf + 1;
   }
   // The boundary the header names (maybe with a suffix) delimits exactly the three parts.
@@ -59,7 +61,8 @@ void check_report(std::string_view report, const std::string& boundary) {
   const std::string used(report.substr(from, report.find('"', from) - from));
   check(used.starts_with(boundary));
   check(count(report, "--" + used) == 4 && count(report, "\r\n--" + used + "--\r\n") == 1);
-  if (eight_bit) check(report.find("Content-Transfer-Encoding: 8bit\r\n") != report.npos);
+  const auto header = report.substr(0, report.find("\r\n\r\n"));
+  if (eight_bit_body) check(header.find("Content-Transfer-Encoding: 8bit\r\n") != header.npos);
 }
 
 }  // namespace
