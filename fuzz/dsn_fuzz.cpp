@@ -61,7 +61,7 @@ void check_report(std::string_view report, const std::string& boundary) {
   const std::string used(report.substr(from, report.find('"', from) - from));
   check(used.starts_with(boundary));
   check(count(report, "--" + used) == 4 && count(report, "\r\n--" + used + "--\r\n") == 1);
-  const auto header = report.substr(0, report.find("\r\n\r\n"));
+  const auto header = report.substr(0, report.find("\r\n\r\n") + 2);
   if (eight_bit_body) check(header.find("Content-Transfer-Encoding: 8bit\r\n") != header.npos);
 }
 
