@@ -29,14 +29,24 @@ void check(bool condition) {
 constexpr const char* kFiles[] = {"sluice.cf", "accounts.cf", "campaigns.cf", "pools.cf",
                                   "tokens.cf", "sasl_passwd", "smtpd_users"};
 
-// Made once per process: the fuzzer runs inputs one after another in one thread.
-const std::filesystem::path& folder() {
-  static const std::filesystem::path path = [] {
+// Made once per process (the fuzzer runs inputs one after another in one thread) and removed
+// when it exits.
+struct Folder {
+  std::filesystem::path path;
+  Folder() {
     std::string name = (std::filesystem::temp_directory_path() / "sluice-fuzz-XXXXXX").string();
     check(::mkdtemp(name.data()) != nullptr);
-    return std::filesystem::path(name);
-  }();
-  return path;
+    path = name;
+  }
+  ~Folder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+};
+
+const std::filesystem::path& folder() {
+  static const Folder made;
+  return made.path;
 }
 
 void write(const std::filesystem::path& path, std::string_view text) {
