@@ -2,7 +2,7 @@
 # Installs what is missing, builds with ASan+UBSan (GCC) and the fuzz targets (clang-16), and runs
 # every test through ctest: unit tests, end-to-end tests against the real daemon, short fuzz runs.
 # Exits non-zero on any failure.
-#   SLUICE_FUZZ_SECONDS=N   seconds per fuzz target (default 20)
+#   SLUICE_FUZZ_SECONDS=N   seconds per fuzz target (default 30; 16 targets, about 8 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +13,7 @@ cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON -DSLUICE_
 cmake --build build/test -j"$jobs"
 cmake -S . -B build/fuzz -DSLUICE_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++-16 \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_WERROR=ON \
-  -DSLUICE_FUZZ_SECONDS="${SLUICE_FUZZ_SECONDS:-20}"
+  -DSLUICE_FUZZ_SECONDS="${SLUICE_FUZZ_SECONDS:-30}"
 cmake --build build/fuzz -j"$jobs"
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"

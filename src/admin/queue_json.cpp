@@ -80,8 +80,12 @@ std::optional<SystemTime> parse_rfc3339(std::string_view text) {
 
   auto local = chrono::sys_days(date) + chrono::hours(hour) + chrono::minutes(minute) +
                chrono::seconds(second) + fraction;
-  return SystemTime(
-      chrono::duration_cast<SystemTime::duration>((local - offset).time_since_epoch()));
+  // Four-digit years reach past SystemTime's range (nanoseconds: 1677..2262); converting such a
+  // time would overflow, so it is refused like any other unusable value.
+  const chrono::microseconds since_epoch = (local - offset).time_since_epoch();
+  constexpr auto limit = chrono::duration_cast<chrono::microseconds>(SystemTime::duration::max());
+  if (since_epoch > limit || since_epoch < -limit) return std::nullopt;
+  return SystemTime(chrono::duration_cast<SystemTime::duration>(since_epoch));
 }
 
 std::string_view to_string(queue::MessageState state) {

@@ -24,6 +24,8 @@ Result<void> check_readable_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return make_error(std::strerror(errno));
   if (S_ISDIR(st.st_mode)) return make_error("is a directory");
+  // A FIFO or device (/dev/zero, /dev/stdin) would block or never end the read at start-up.
+  if (!S_ISREG(st.st_mode)) return make_error("not a regular file");
   if (::access(path.c_str(), R_OK) != 0) return make_error(std::strerror(errno));
   return {};
 }

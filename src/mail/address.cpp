@@ -217,7 +217,10 @@ bool is_valid_address_literal(std::string_view literal) {
 }
 
 Result<Address> parse_path(std::string_view path, bool allow_utf8) {
-  if (path.size() > kMaxPath) return invalid("path too long");
+  // The limit counts the brackets also when the client left them out: what is accepted here
+  // must fit again when sent on as "<mailbox>".
+  const bool bracketed = !path.empty() && path.front() == '<';
+  if (path.size() + (bracketed ? 0 : 2) > kMaxPath) return invalid("path too long");
   bool non_ascii = false;
   for (const char ch : path) {
     const auto c = static_cast<unsigned char>(ch);

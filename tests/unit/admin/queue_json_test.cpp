@@ -33,6 +33,19 @@ TEST(Rfc3339, RejectsMalformedText) {
   }
 }
 
+// Found by the admin_api fuzz target: "since=5614-12-01T10:00:00Z" overflowed the conversion
+// to SystemTime (signed overflow, caught by UBSan).
+TEST(Rfc3339, RejectsTimesBeyondTheClockRange) {
+  for (const char* far : {"5614-12-01T10:00:00.5+01:00", "9999-12-31T23:59:59Z",
+                          "0000-01-01T00:00:00Z", "1000-06-15T12:00:00-05:00"}) {
+    EXPECT_EQ(parse_rfc3339(far), std::nullopt) << far;
+  }
+  const auto late = parse_rfc3339("2262-01-01T00:00:00Z");
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(format_rfc3339(*late), "2262-01-01T00:00:00Z");
+  EXPECT_TRUE(parse_rfc3339("1678-01-01T00:00:00Z").has_value());
+}
+
 TEST(QueueJson, MessageHasEveryField) {
   queue::QueuedMessage m;
   m.id = "018BCDE0F1234567";

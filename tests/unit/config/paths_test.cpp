@@ -1,6 +1,7 @@
 #include "config/paths.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 
@@ -30,6 +31,17 @@ TEST(Paths, ReadableFiles) {
   EXPECT_TRUE(check_readable_file(file).ok());
   EXPECT_EQ(check_readable_file(dir.path()).error().message, "is a directory");
   EXPECT_EQ(read_text_file(dir.path() + "/none").error().message, "No such file or directory");
+}
+
+// Found while writing the settings_loader fuzz target: "campaign_maps = texthash:/dev/zero" made
+// the loader read forever, and a table on a FIFO blocked start-up.
+TEST(Paths, DevicesAndFifosAreNotReadableFiles) {
+  testing::TempDir dir;
+  const std::string fifo = dir.path() + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(read_text_file(fifo).error().message, "not a regular file");
+  EXPECT_EQ(read_text_file("/dev/zero").error().message, "not a regular file");
+  EXPECT_EQ(check_readable_file("/dev/null").error().message, "not a regular file");
 }
 
 }  // namespace

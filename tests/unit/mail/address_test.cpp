@@ -85,6 +85,18 @@ TEST(Address, Lengths) {
   EXPECT_FALSE(is_valid_domain(domain + "d", false));  // 256
 }
 
+// Found by the address fuzz target: "uv@" + 252 bytes was accepted without brackets, although
+// "<uv@...>" is 257 bytes and is refused (so the stored sender could not be sent on).
+TEST(Address, PathWithoutBracketsCountsThem) {
+  std::string domain;
+  while (domain.size() < 240) domain += "abcdefghi.";
+  domain += "abcdefghijkl";  // 252
+  EXPECT_TRUE(parse_path("u@" + domain, false));
+  EXPECT_EQ(parse_path("uv@" + domain, false).error().message, "path too long");
+  EXPECT_EQ(parse_recipient_path("uv@" + domain, false).error().message, "path too long");
+  EXPECT_FALSE(parse_path("<uv@" + domain + ">", false));
+}
+
 TEST(Address, RejectsControlsAndNewlines) {
   const std::string_view bad_paths[] = {
       "<a\r@b.test>",       "<a@b.test\n>",   std::string_view("<a\0@b.test>", 12),
