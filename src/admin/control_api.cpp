@@ -231,7 +231,9 @@ void register_control_api(Router& router, ControlService& service) {
   router.add(http::verb::get, "/api/campaigns", [&service](RequestContext, Reply reply) {
     service.campaigns([reply](std::vector<scheduler::CampaignView> campaigns) {
       boost::json::array list;
-      for (const auto& c : campaigns) list.push_back(to_json(c));
+      for (const auto& c : campaigns) {
+        if (!c.id.empty()) list.push_back(to_json(c));  // transactional mail is no campaign
+      }
       reply(Response::json(boost::json::object{{"campaigns", std::move(list)}}));
     });
   });

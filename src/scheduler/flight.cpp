@@ -247,8 +247,10 @@ void QueueRunner::record(const FlightPtr& flight, SystemTime account_retry_at) {
             return;
           } else if (*disposition == outcome::Disposition::done) {
             spdlog::info("{}: removed", id);
+            leave_queue(campaign);
           } else if (*disposition == outcome::Disposition::dead) {
             spdlog::warn("{}: no recipient left to try; kept as dead", id);
+            leave_queue(campaign);
           }
           finish(id, campaign);
         });

@@ -301,6 +301,13 @@ void QueueRunner::finish(const mail::QueueId& id, const std::string& campaign) {
   schedule();
 }
 
+// The campaign's queued count follows its mail out at once; an idle runner (everything left
+// waits for a retry hours away) may not refresh the counts from the index for a long time. A
+// refresh between the write and this callback counts it twice, until the next refresh.
+void QueueRunner::leave_queue(const std::string& campaign) {
+  if (auto* c = campaigns_->book.find(campaign); c && c->queued > 0) --c->queued;
+}
+
 void QueueRunner::count_results(const std::string& campaign,
                                 const delivery::DeliveryResult& result) {
   auto* c = campaigns_->book.find(campaign);

@@ -326,7 +326,7 @@ void QueueRunner::Controls::campaigns(std::function<void(std::vector<CampaignVie
     const auto now = runner_.clock_.now();
     std::vector<CampaignView> views;
     for (auto& [id, campaign] : runner_.campaigns_->book.all()) {
-      if (!id.empty()) views.push_back(view(campaign, now));
+      views.push_back(view(campaign, now));
     }
     std::sort(views.begin(), views.end(),
               [](const CampaignView& a, const CampaignView& b) { return a.id < b.id; });

@@ -128,6 +128,8 @@ class ControlService {
   virtual ~ControlService() = default;
   // Applies, persists and audits one change; done(entry) with the audit record written.
   virtual void apply(ControlRequest request, std::function<void(Result<AuditEntry>)> done) = 0;
+  // Every campaign the scheduler knows, by id; transactional mail (id "", which no control
+  // can change) is included for the metrics, and left out of the API's listing.
   virtual void campaigns(std::function<void(std::vector<CampaignView>)> done) = 0;
   virtual void campaign(std::string id, std::function<void(std::optional<CampaignView>)> done) = 0;
   virtual void audit(AuditQuery query,

@@ -123,6 +123,7 @@ class QueueRunner {
   void send_bounce(const queue::QueuedMessage& message);
   void sweep_dead();
   void finish(const mail::QueueId& id, const std::string& campaign);
+  void leave_queue(const std::string& campaign);
   void count_results(const std::string& campaign, const delivery::DeliveryResult& result);
   void note_leg(Flight& flight, const std::string& account);
   void report_results(const Flight& flight, SystemTime now, bool expired, bool finished);

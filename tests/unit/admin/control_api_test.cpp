@@ -278,7 +278,8 @@ TEST_F(ControlApiTest, ListAndShowCampaigns) {
   auto paused = campaign_view("old-offer");
   paused.paused = true;
   paused.rate_expires.reset();
-  service.set_campaigns({campaign_view("spring-sale"), paused});
+  // The scheduler also lists transactional mail (id ""), for the metrics; the API does not.
+  service.set_campaigns({campaign_view(""), campaign_view("spring-sale"), paused});
   auto list = call(http::verb::get, "/api/campaigns");
   ASSERT_EQ(list.status, 200u);
   const auto& campaigns = list.json.at("campaigns").as_array();

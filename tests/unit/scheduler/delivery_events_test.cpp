@@ -248,6 +248,11 @@ TEST_F(DeliveryEventsTest, CampaignViewShowsInFlightAndLastSent) {
   EXPECT_EQ(all[0].last_sent, sent_at);
   transport.complete(1);
   ASSERT_TRUE(run_until([&] { return runner->in_flight() == 0; }));
+  // The queued count follows the mail out at once, without waiting for an index refresh
+  // (the clock has not moved, so none ran).
+  v = view("A");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->queued, 0u);
 }
 
 }  // namespace
