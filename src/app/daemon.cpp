@@ -111,7 +111,7 @@ int run_daemon(const config::Settings& settings) {
   std::unique_ptr<queue::QueueStore> store = std::move(*opened);
 
   auto outbound = Outbound::build(settings, io, blocking.get_executor(), clock, *store,
-                                 OutboundObservers{&metrics.connections(), &metrics.resolver()});
+                                  OutboundObservers{&metrics.connections(), &metrics.resolver()});
   if (!outbound) {
     spdlog::critical("{}", outbound.error().message);
     spdlog::shutdown();
