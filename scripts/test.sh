@@ -9,11 +9,15 @@ cd "$(dirname "$0")/.."
 ./scripts/deps.sh test
 
 jobs=$(nproc)
-cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON -DSLUICE_WERROR=ON
+# A compiler cache, where the machine has one, makes repeated builds cheap; none is needed.
+launcher=()
+if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON -DSLUICE_WERROR=ON \
+  "${launcher[@]}"
 cmake --build build/test -j"$jobs"
 cmake -S . -B build/fuzz -DSLUICE_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++-16 \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLUICE_WERROR=ON \
-  -DSLUICE_FUZZ_SECONDS="${SLUICE_FUZZ_SECONDS:-30}"
+  -DSLUICE_FUZZ_SECONDS="${SLUICE_FUZZ_SECONDS:-30}" "${launcher[@]}"
 cmake --build build/fuzz -j"$jobs"
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"

@@ -89,6 +89,9 @@ Result<PasswordHash> parse_password_hash(std::string_view text) {
   const auto* end = iterations_text.data() + iterations_text.size();
   const auto [ptr, ec] = std::from_chars(iterations_text.data(), end, hash.iterations);
   if (iterations_text.empty() || ec != std::errc{} || ptr != end) return bad("bad iteration count");
+  if (hash.iterations > kMaxPasswordIterations) {
+    return bad("more than " + std::to_string(kMaxPasswordIterations) + " iterations");
+  }
   if (hash.iterations < kMinPasswordIterations) {
     return bad("fewer than " + std::to_string(kMinPasswordIterations) + " iterations");
   }

@@ -79,9 +79,10 @@ int run_passwd_command(const std::vector<std::string>& args, std::istream& in, b
   if (const auto* text = parsed->option("--iterations")) {
     const auto* end = text->data() + text->size();
     const auto [ptr, ec] = std::from_chars(text->data(), end, iterations);
-    if (ec != std::errc{} || ptr != end || iterations < kMinPasswordIterations) {
-      err << "sluicectl: passwd: --iterations wants a number of at least " << kMinPasswordIterations
-          << "\n";
+    if (ec != std::errc{} || ptr != end || iterations < kMinPasswordIterations ||
+        iterations > kMaxPasswordIterations) {
+      err << "sluicectl: passwd: --iterations wants a number from " << kMinPasswordIterations
+          << " to " << kMaxPasswordIterations << "\n";
       return 2;
     }
   }

@@ -83,6 +83,27 @@ void AuthFailureLimiter::failed(const std::string& client, SteadyTime now) {
   failures_.add(client, now);
 }
 
+bool AuthFailureLimiter::begin(const std::string& client, SteadyTime now) {
+  if (limit_ == 0) return true;
+  std::lock_guard lock(mutex_);
+  auto& checking = checking_[client];
+  if (failures_.count(client, now) + checking >= limit_) {
+    if (checking == 0) checking_.erase(client);
+    return false;
+  }
+  ++checking;
+  return true;
+}
+
+void AuthFailureLimiter::end(const std::string& client, bool ok, SteadyTime now) {
+  if (limit_ == 0) return;
+  std::lock_guard lock(mutex_);
+  if (const auto it = checking_.find(client); it != checking_.end() && --it->second == 0) {
+    checking_.erase(it);
+  }
+  if (!ok) failures_.add(client, now);
+}
+
 void MessageDeadline::received(std::size_t bytes, SteadyTime now) {
   if (min_rate_ == 0) return;
   const auto earned = std::chrono::duration_cast<std::chrono::steady_clock::duration>(

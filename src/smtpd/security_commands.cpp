@@ -21,8 +21,10 @@ std::string_view next_word(std::string_view& s) {
 
 }  // namespace
 
+// Under smtpd_tls_security_level = encrypt nothing but STARTTLS is allowed before TLS, so AUTH is
+// not offered then even with smtpd_tls_auth_only = no (a client trusting EHLO would get 530).
 bool ServerProtocol::State::auth_offered() const {
-  return limits.auth_enabled && (tls_active || !limits.auth_requires_tls);
+  return limits.auth_enabled && (tls_active || (!limits.auth_requires_tls && !limits.require_tls));
 }
 
 // Postfix's order of checks and replies.

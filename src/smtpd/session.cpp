@@ -57,7 +57,13 @@ asio::awaitable<void> Session::run(std::shared_ptr<Session> self) {
                self->client_.tls_active ? " (smtps)" : "");
   self->extend_deadline();
   self->arm_watchdog();
-  co_await self->serve();
+  try {
+    co_await self->serve();
+  } catch (const std::exception& e) {
+    // Whatever went wrong, the connection counts, the client's slot and the gauge are given
+    // back: a leaked slot would lock the client out for good.
+    spdlog::error("[{}]: session failed: {}", self->client_.address, e.what());
+  }
   self->finish();
 }
 

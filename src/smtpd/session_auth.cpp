@@ -53,7 +53,7 @@ asio::awaitable<AuthOutcome> Session::check_credentials(VerifyCredentials& reque
     if (context_.events != nullptr) context_.events->auth_attempt(ok);
   };
   auto* limiter = context_.auth_failures;
-  if (limiter != nullptr && limiter->locked_out(client_.address, Steady::now())) {
+  if (limiter != nullptr && !limiter->begin(client_.address, Steady::now())) {
     OPENSSL_cleanse(request.password.data(), request.password.size());
     spdlog::warn("[{}]: AUTH refused: too many failed attempts", client_.address);
     outcome.locked_out = true;
@@ -68,12 +68,12 @@ asio::awaitable<AuthOutcome> Session::check_credentials(VerifyCredentials& reque
   }
   OPENSSL_cleanse(request.password.data(), request.password.size());
   request.password.clear();
+  if (limiter != nullptr) limiter->end(client_.address, outcome.ok, Steady::now());
   report(outcome.ok);
   if (outcome.ok) {
     spdlog::info("[{}]: AUTH ok, sasl_username={}", client_.address, printable(request.user));
     co_return outcome;
   }
-  if (limiter != nullptr) limiter->failed(client_.address, Steady::now());
   spdlog::warn("[{}]: AUTH failed", client_.address);
   // smtpd_error_sleep_time: a guesser waits before every next try.
   if (context_.error_sleep.count() > 0) {

@@ -16,6 +16,9 @@ namespace sluice {
 inline constexpr std::uint32_t kDefaultPasswordIterations = 100'000;
 // Entries below this are refused: they would make a stolen table cheap to crack.
 inline constexpr std::uint32_t kMinPasswordIterations = 10'000;
+// Above this a check ties up a checking thread for minutes (and OpenSSL takes an int): one
+// mistyped entry would make every AUTH, for unknown users too, that slow.
+inline constexpr std::uint32_t kMaxPasswordIterations = 10'000'000;
 inline constexpr std::size_t kPasswordSaltBytes = 16;
 inline constexpr std::size_t kPasswordHashBytes = 32;  // SHA-256
 

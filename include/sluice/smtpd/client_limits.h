@@ -67,11 +67,18 @@ class AuthFailureLimiter {
   AuthFailureLimiter(std::uint32_t limit, std::chrono::seconds window);
   bool locked_out(const std::string& client, SteadyTime now);
   void failed(const std::string& client, SteadyTime now);
+  // One credential check, as one atomic step with its admission: begin() refuses (false) when
+  // the client's recent failures plus its checks under way reach the limit, so guesses sent on
+  // many connections at once cannot all slip in before the first failure is counted. Every
+  // begin() that returned true is followed by one end().
+  bool begin(const std::string& client, SteadyTime now);
+  void end(const std::string& client, bool ok, SteadyTime now);
 
  private:
   const std::uint32_t limit_;
   std::mutex mutex_;
-  RecentEvents failures_;  // guarded by mutex_
+  RecentEvents failures_;                                    // guarded by mutex_
+  std::unordered_map<std::string, std::uint32_t> checking_;  // guarded by mutex_
 };
 
 // smtpd_min_data_rate (Postfix 3.7): while a message body arrives the deadline starts at

@@ -90,7 +90,9 @@ TEST(PasswordHash, MalformedEntriesAreRefusedWithoutQuotingThem) {
       "$pbkdf2-sha256$1e5$c2FsdHNhbHQ=$" + base64_encode(std::string(32, 'h')),
       "$pbkdf2-sha256$-1$c2FsdHNhbHQ=$" + base64_encode(std::string(32, 'h')),
       "$pbkdf2-sha256$99999999999$c2FsdHNhbHQ=$" + base64_encode(std::string(32, 'h')),
-      "$pbkdf2-sha256$9999$c2FsdHNhbHQ=$" + base64_encode(std::string(32, 'h')),   // too few
+      "$pbkdf2-sha256$9999$c2FsdHNhbHQ=$" + base64_encode(std::string(32, 'h')),      // too few
+      "$pbkdf2-sha256$10000001$c2FsdHNhbHQ=$" + base64_encode(std::string(32, 'h')),  // too many
+      "$pbkdf2-sha256$2147483648$c2FsdHNhbHQ=$" + base64_encode(std::string(32, 'h')),
       "$pbkdf2-sha256$10000$c2FsdA==$" + base64_encode(std::string(32, 'h')),      // salt 4 bytes
       "$pbkdf2-sha256$10000$c2FsdHNhbHQ$" + base64_encode(std::string(32, 'h')),   // no padding
       "$pbkdf2-sha256$10000$c2FsdHNhbHQ=$" + base64_encode(std::string(31, 'h')),  // short hash

@@ -117,6 +117,26 @@ TEST(AuthFailureLimiter, LocksOutAfterTheLimitForTheWindow) {
   EXPECT_TRUE(limiter.locked_out("10.0.0.1", t.now));
 }
 
+TEST(AuthFailureLimiter, ChecksUnderWayCountSoParallelGuessesCannotSlipIn) {
+  ManualTime t;
+  AuthFailureLimiter limiter(3, 300s);
+  // Guesses on many connections at once: only `limit` checks are admitted before any ends.
+  int admitted = 0;
+  for (int i = 0; i < 50; ++i) admitted += limiter.begin("10.0.0.1", t.now) ? 1 : 0;
+  EXPECT_EQ(admitted, 3);
+  EXPECT_TRUE(limiter.begin("10.0.0.2", t.now)) << "per client";
+  limiter.end("10.0.0.2", true, t.now);
+  for (int i = 0; i < 3; ++i) limiter.end("10.0.0.1", false, t.now);
+  EXPECT_FALSE(limiter.begin("10.0.0.1", t.now)) << "three failures in the window";
+  t.advance(300s);
+  ASSERT_TRUE(limiter.begin("10.0.0.1", t.now));
+  limiter.end("10.0.0.1", true, t.now);  // a success counts nothing against the client
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(limiter.begin("10.0.0.1", t.now)) << i;
+    limiter.end("10.0.0.1", i < 2, t.now);
+  }
+}
+
 TEST(AuthFailureLimiter, ZeroNeverLocksOut) {
   ManualTime t;
   AuthFailureLimiter limiter(0, 300s);

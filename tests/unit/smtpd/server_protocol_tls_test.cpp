@@ -43,6 +43,19 @@ TEST(ServerProtocolTls, EhloOffersStartTlsOnlyWhenConfiguredAndNotActive) {
   EXPECT_FALSE(offers(say(wrapped, "EHLO c"), "STARTTLS"));
 }
 
+TEST(ServerProtocolTls, EncryptLevelOffersAuthOnlyAfterTlsEvenWithoutAuthOnly) {
+  auto limits = tls_limits();
+  limits.require_tls = true;
+  limits.auth_enabled = true;
+  limits.auth_requires_tls = false;  // smtpd_tls_auth_only = no
+  ProtocolDriver d(limits);
+  const auto before = say(d, "EHLO c");
+  EXPECT_FALSE(offers(before, "AUTH PLAIN LOGIN")) << before;  // AUTH would get 530 now
+  EXPECT_TRUE(offers(before, "STARTTLS"));
+  ProtocolDriver wrapped(limits, ClientInfo{"192.0.2.1", false, true});
+  EXPECT_TRUE(offers(say(wrapped, "EHLO c"), "AUTH PLAIN LOGIN"));
+}
+
 TEST(ServerProtocolTls, Refusals) {
   ProtocolDriver d(tls_limits());
   EXPECT_EQ(say(d, "STARTTLS now"), "501 5.5.4 Syntax: STARTTLS\r\n");
