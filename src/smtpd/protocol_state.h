@@ -93,7 +93,6 @@ struct ServerProtocol::State {
   void keep_unread(std::string_view rest);  // what receive() could not process yet
   void reset_transaction() { transaction = Transaction{}; }
   std::size_t line_limit() const;
-  std::size_t command_line_limit(std::string_view in) const;
 
   // Commands (smtp_commands.cpp).
   void execute(std::string_view line);

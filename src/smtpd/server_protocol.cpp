@@ -1,7 +1,6 @@
 #include "sluice/smtpd/server_protocol.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 
 #include "protocol_state.h"
@@ -137,20 +136,8 @@ std::optional<InputLine> ServerProtocol::State::next_line(std::string_view& in, 
   return InputLine{InputLine::Kind::ok, line.substr(0, length - 2)};
 }
 
-// RFC 4954 section 4: an AUTH command with its initial response may be 12288 octets long, more
-// than line_length_limit allows other commands. `in` starts at the line; by the time its length
-// matters (at the limit) the verb is there to be seen.
-std::size_t ServerProtocol::State::command_line_limit(std::string_view in) const {
-  constexpr std::string_view kAuth = "AUTH ";
-  const bool auth = in.size() >= kAuth.size() && auth_offered() &&
-                    std::equal(kAuth.begin(), kAuth.end(), in.begin(), [](char a, char b) {
-                      return a == std::toupper(static_cast<unsigned char>(b));
-                    });
-  return auth ? std::max<std::size_t>(kAuthLineLimit, line_limit()) : line_limit();
-}
-
 bool ServerProtocol::State::step_command(std::string_view& in) {
-  const auto line = next_line(in, command_line_limit(in));
+  const auto line = next_line(in, line_limit());
   if (!line) return false;
   switch (line->kind) {
     case InputLine::Kind::too_long:

@@ -242,28 +242,6 @@ TEST(ServerProtocolAuth, ResponsesMayExceedTheCommandLineLimit) {
   EXPECT_EQ(say(d, plain("alice", password)), "<VERIFY alice>" + std::string(k235));
 }
 
-TEST(ServerProtocolAuth, InitialResponseMayExceedTheCommandLineLimit) {
-  const std::string password(3000, 'p');  // "AUTH PLAIN " + 4000 bytes of base64
-  const std::string line = "AUTH PLAIN " + plain("alice", password) + "\r\n";
-  ASSERT_GT(line.size(), 2048u);
-  ASSERT_LT(line.size(), 12288u);
-  for (std::size_t split : {std::size_t(0), std::size_t(3), std::size_t(2047), line.size() - 1}) {
-    ProtocolDriver d(auth_limits(), outsider());
-    d.good_password = password;
-    say(d, "EHLO c");
-    d.feed(std::string_view(line).substr(0, split));
-    d.feed(std::string_view(line).substr(split));
-    EXPECT_EQ(d.take(), "<VERIFY alice>" + std::string(k235)) << split;
-  }
-  // Other commands keep line_length_limit, and so does AUTH where it is not offered.
-  ProtocolDriver other(auth_limits(), outsider());
-  say(other, "EHLO c");
-  EXPECT_EQ(say(other, "NOOP " + std::string(3000, 'x')), "500 5.5.2 Error: line too long\r\n");
-  ProtocolDriver plain_text;
-  say(plain_text, "EHLO c");
-  EXPECT_EQ(say(plain_text, line.substr(0, line.size() - 2)), "500 5.5.2 Error: line too long\r\n");
-}
-
 TEST(ServerProtocolAuth, EndlessResponseStaysBounded) {
   ProtocolDriver d(auth_limits(), outsider());
   say(d, "EHLO c");
