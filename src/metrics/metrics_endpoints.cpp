@@ -85,6 +85,20 @@ Families collect(Endpoints& e, Gather& g) {
   return out;
 }
 
+// Both endpoints need the account snapshots (the scrape for its series, /readyz for "a usable
+// account"): one way to ask for them.
+void gather_accounts(const Endpoints& e, const std::shared_ptr<Gather>& g) {
+  if (!e.sources.accounts) return;
+  g->expect();
+  e.sources.accounts([g](std::vector<pool::AccountSnapshot> accounts) {
+    {
+      std::lock_guard lock(g->mutex);
+      g->accounts = std::move(accounts);
+    }
+    g->arrive();
+  });
+}
+
 void scrape(const std::shared_ptr<Endpoints>& e, const admin::RequestContext& request,
             admin::Reply reply) {
   auto g = std::make_shared<Gather>();
@@ -92,16 +106,7 @@ void scrape(const std::shared_ptr<Endpoints>& e, const admin::RequestContext& re
   g->finish = [e, reply](Gather& gathered) {
     reply(admin::Response::plain(e->metrics.expose(collect(*e, gathered)), kExpositionContentType));
   };
-  if (e->sources.accounts) {
-    g->expect();
-    e->sources.accounts([g](std::vector<pool::AccountSnapshot> accounts) {
-      {
-        std::lock_guard lock(g->mutex);
-        g->accounts = std::move(accounts);
-      }
-      g->arrive();
-    });
-  }
+  gather_accounts(*e, g);
   if (e->sources.controls) {
     g->expect();
     e->sources.controls->campaigns([g](std::vector<scheduler::CampaignView> campaigns) {
@@ -144,16 +149,7 @@ void ready(const std::shared_ptr<Endpoints>& e, const admin::RequestContext& req
     }
     g->arrive();
   });
-  if (e->sources.accounts) {
-    g->expect();
-    e->sources.accounts([g](std::vector<pool::AccountSnapshot> accounts) {
-      {
-        std::lock_guard lock(g->mutex);
-        g->accounts = std::move(accounts);
-      }
-      g->arrive();
-    });
-  }
+  gather_accounts(*e, g);
   g->arrive();
 }
 
