@@ -281,6 +281,8 @@ def test_loopback_by_default_and_tokens_required_elsewhere():
         with open(d.config, "a") as f:
             f.write("admin_tokens = texthash:admin_tokens\n")
         d.start()
+        # start() waits for the SMTP port; the admin listener opens just after it.
+        wait_until(lambda: port_open(d.admin_port), timeout=10, what="the admin port")
         assert "admin TLS is off" in d.read_log(), d.read_log()
         status, _ = d.admin("GET", "/api/accounts")
         assert status == 200
